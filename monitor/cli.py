@@ -1,0 +1,372 @@
+"""The command line: a thin adapter over the library (``monitor --help``).
+
+Every ``MonitorError`` becomes one line on stderr and exit status 1; nothing else is printed by
+the library, which logs through structlog instead.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Callable
+from datetime import UTC, datetime
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from monitor import __version__
+from monitor.errors import MonitorError
+from monitor.logs import configure_logging
+from monitor.pipeline.alerts import event_object
+from monitor.pipeline.rules import compile_rules
+from monitor.process import AlertPolicy, summarize
+from monitor.records import Event
+from monitor.settings import Settings, load_settings, with_database
+from monitor.store import Store, open_store
+from monitor.store import events as event_store
+from monitor.store import outbox as outbox_store
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _reports_errors(func: F) -> F:
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except MonitorError as exc:
+            raise click.ClickException(str(exc)) from exc
+
+    return wrapper  # type: ignore[return-value]
+
+
+class _Context:
+    def __init__(self, config: str | None, log_level: str) -> None:
+        self.config = config
+        self.log_level = log_level
+        self._settings: Settings | None = None
+
+    def settings(self) -> Settings:
+        if self._settings is None:
+            self._settings = load_settings(self.config)
+        return self._settings
+
+    def store(self, database: str | None = None) -> Store:
+        settings = self.settings()
+        if database:
+            settings = with_database(settings, database)
+        return open_store(settings.database_url)
+
+
+pass_context = click.make_pass_decorator(_Context)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--config",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Configuration file. Default: $MONITOR_CONFIG, then ./config.yaml.",
+)
+@click.option(
+    "--log-level",
+    type=click.Choice(["debug", "info", "warning", "error"]),
+    default="info",
+    show_default=True,
+)
+@click.version_option(__version__, prog_name="monitor")
+@click.pass_context
+def cli(ctx: click.Context, config: str | None, log_level: str) -> None:
+    """Alerts within seconds when a news outlet reports a new attack on a tracked base.
+
+    \b
+    Example:
+        monitor db upgrade && monitor run
+    """
+    configure_logging(level=log_level)
+    ctx.obj = _Context(config, log_level)
+
+
+@cli.command()
+@click.option("--once", is_flag=True, help="Poll every feed once, deliver due alerts, and exit.")
+@pass_context
+@_reports_errors
+def run(obj: _Context, once: bool) -> None:
+    """Run the daemon: poll the configured feeds and send alerts to the webhooks.
+
+    The database must be at the current schema (run `monitor db upgrade` first).
+    SIGTERM or Ctrl-C stops it cleanly.
+
+    \b
+    Example:
+        monitor --config /etc/monitor/config.yaml run
+        monitor run --once
+    """
+    from monitor.daemon import run as run_daemon
+
+    run_daemon(obj.settings(), once=once)
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--send-alerts", is_flag=True, help="Deliver the alerts to the configured webhooks.")
+@click.option("--database", metavar="URL", help="Replay into this database instead.")
+@pass_context
+@_reports_errors
+def replay(obj: _Context, paths: tuple[Path, ...], send_alerts: bool, database: str | None) -> None:
+    """Replay archived articles through the pipeline, in publication order.
+
+    PATHS are directories of .txt articles (with an optional manifest.jsonl) or JSON Lines
+    files of {url, published, title, text|html}. Alerts are recorded, and sent only with
+    --send-alerts. Replaying the same corpus again adds nothing.
+
+    \b
+    Example:
+        monitor replay tests/corpus/seeds
+        monitor replay --database sqlite:///backtest.db archive.jsonl
+    """
+    from monitor.replay import replay as run_replay
+
+    settings = obj.settings()
+    store = obj.store(database)
+    store.upgrade()
+    webhooks = settings.alerts.webhooks if send_alerts else ()
+    policy = AlertPolicy(webhooks=tuple(hook.name for hook in webhooks), max_article_age_s=None)
+    result = run_replay(
+        list(paths), store=store, rules=compile_rules(settings.bases), policy=policy, now=_now()
+    )
+    for problem in result.problems:
+        click.echo(f"skipped {problem.where}: {problem.message}", err=True)
+    for where, rejected in result.rejected:
+        click.echo(f"skipped {where}: {rejected.stage}: {rejected.reason}", err=True)
+    counts = summarize(result.results)
+    sent = ""
+    if send_alerts and webhooks:
+        from monitor.deliver import deliver_due
+        from monitor.http import make_client
+
+        with make_client() as client:
+            delivered, failed = deliver_due(
+                client=client, store=store, webhooks=webhooks, now=_now()
+            )
+        sent = f", {delivered} deliveries sent, {failed} failed (retried by `monitor run`)"
+    click.echo(
+        f"replayed {counts['articles']} articles ({counts['duplicates']} already seen): "
+        f"{counts['events_created']} events created, {counts['events_updated']} updated, "
+        f"{counts['alerts']} alerts recorded{sent}"
+    )
+
+
+@cli.command()
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "jsonl", "csv"]),
+    default="table",
+    show_default=True,
+)
+@click.option("--tracked-only", is_flag=True, help="Only events on tracked bases.")
+@click.option("--base", "base_id", metavar="ID", help="Only events on this base.")
+@click.option("--database", metavar="URL", help="Read this database instead.")
+@pass_context
+@_reports_errors
+def events(
+    obj: _Context, fmt: str, tracked_only: bool, base_id: str | None, database: str | None
+) -> None:
+    """List detected events with their sources and evidence.
+
+    \b
+    Example:
+        monitor events
+        monitor events --format jsonl --tracked-only > events.jsonl
+    """
+    store = obj.store(database)
+    store.require_head()
+    with store.begin() as conn:
+        found = event_store.list_events(conn, tracked_only=tracked_only, base_id=base_id)
+    if fmt == "jsonl":
+        for event in found:
+            click.echo(json.dumps(event_object(event), ensure_ascii=False))
+    elif fmt == "csv":
+        click.echo(_csv(found), nl=False)
+    else:
+        click.echo(_table(found))
+
+
+@cli.group()
+def alerts() -> None:
+    """Alerts: what was sent, or would be sent, for each event.
+
+    \b
+    Example:
+        monitor alerts list
+    """
+
+
+@alerts.command("list")
+@click.option("--database", metavar="URL", help="Read this database instead.")
+@pass_context
+@_reports_errors
+def alerts_list(obj: _Context, database: str | None) -> None:
+    """List recorded alerts (newest last) and the outbox's delivery counts.
+
+    \b
+    Example:
+        monitor alerts list
+    """
+    store = obj.store(database)
+    store.require_head()
+    with store.begin() as conn:
+        recorded = outbox_store.list_alerts(conn)
+        statuses = outbox_store.count_by_status(conn)
+    for alert in recorded:
+        event = json.loads(alert.payload)["event"]
+        click.echo(
+            f"{alert.id:>5}  {alert.created_at:%Y-%m-%d %H:%M}  {alert.kind:<14} "
+            f"event {alert.event_id:<5} {event['base'] or 'untracked'} {event['date'] or '-'}"
+        )
+    click.echo(
+        f"{len(recorded)} alerts; deliveries: "
+        + (", ".join(f"{k} {v}" for k, v in sorted(statuses.items())) or "none")
+    )
+
+
+@cli.group()
+def db() -> None:
+    """Database schema: apply migrations, show the version.
+
+    \b
+    Example:
+        monitor db upgrade
+    """
+
+
+@db.command()
+@pass_context
+@_reports_errors
+def upgrade(obj: _Context) -> None:
+    """Apply every migration up to the current schema (safe to run again).
+
+    \b
+    Example:
+        MONITOR_DATABASE_URL=postgresql+psycopg://monitor@db/monitor monitor db upgrade
+    """
+    store = obj.store()
+    store.upgrade()
+    click.echo(f"database at revision {store.current_revision()}")
+
+
+@db.command()
+@pass_context
+@_reports_errors
+def current(obj: _Context) -> None:
+    """Show the database's schema revision and the code's.
+
+    \b
+    Example:
+        monitor db current
+    """
+    store = obj.store()
+    click.echo(f"database: {store.current_revision() or 'empty'}; code: {store.head_revision()}")
+
+
+@cli.group()
+def config() -> None:
+    """Configuration: check and show it.
+
+    \b
+    Example:
+        monitor config show
+    """
+
+
+@config.command()
+@pass_context
+@_reports_errors
+def show(obj: _Context) -> None:
+    """Validate the configuration and print it with every secret masked.
+
+    \b
+    Example:
+        monitor --config config.yaml config show
+    """
+    click.echo(json.dumps(obj.settings().redacted(), indent=2, ensure_ascii=False))
+
+
+def _table(found: list[Event]) -> str:
+    header = ("id", "date", "base", "weapons", "n", "claimed by", "outcome", "sources")
+    rows = [header]
+    for e in found:
+        rows.append(
+            (
+                str(e.id),
+                e.day.isoformat() if e.day else "-",
+                e.base_id or f"({e.base_mention[:40]})",
+                ",".join(e.weapons),
+                str(e.munitions_count or "-"),
+                e.claimed_by or "-",
+                e.outcome.value
+                + (f" {e.injured or 0}i/{e.killed or 0}k" if e.injured or e.killed else ""),
+                str(len(e.sources)),
+            )
+        )
+    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
+    lines = [
+        "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
+        for row in rows
+    ]
+    lines.append(f"{len(found)} events")
+    return "\n".join(lines)
+
+
+def _csv(found: list[Event]) -> str:
+    buffer = io.StringIO()
+    fields = [
+        "id",
+        "date",
+        "base",
+        "base_name",
+        "tracked",
+        "country",
+        "latitude",
+        "longitude",
+        "weapons",
+        "munitions_count",
+        "attack_count",
+        "claimed_by",
+        "attribution",
+        "outcome",
+        "injured",
+        "killed",
+        "first_reported_at",
+        "source_urls",
+    ]
+    writer = csv.DictWriter(buffer, fieldnames=fields, lineterminator="\n")
+    writer.writeheader()
+    for event in found:
+        obj = event_object(event)
+        writer.writerow(
+            {
+                **{k: obj[k] for k in fields if k in obj},
+                "latitude": obj["location"][0] if obj["location"] else None,
+                "longitude": obj["location"][1] if obj["location"] else None,
+                "weapons": ";".join(obj["weapons"]),
+                "source_urls": " ".join(s["url"] for s in obj["sources"]),
+            }
+        )
+    return buffer.getvalue()
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def main() -> None:
+    cli(prog_name="monitor")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

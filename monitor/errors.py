@@ -1,0 +1,40 @@
+"""The one small exception hierarchy of monitor.
+
+Foreign exceptions (httpx, SQLAlchemy, YAML) are mapped to these at the adapter that calls the
+library, with ``raise X(...) from exc``. Messages start with the module that raised them. A record
+that a stage declines is not an error: it is a ``records.Rejected`` value.
+"""
+
+from __future__ import annotations
+
+
+class MonitorError(Exception):
+    """Base of every error monitor raises on purpose; the CLI prints it as one line."""
+
+
+class ConfigError(MonitorError):
+    """The configuration (file, environment or rules) is invalid."""
+
+
+class CorpusError(MonitorError):
+    """A replay corpus file cannot be read."""
+
+
+class FetchError(MonitorError):
+    """A feed or page could not be fetched."""
+
+    def __init__(self, message: str, *, transient: bool) -> None:
+        super().__init__(message)
+        self.transient = transient
+
+
+class FeedParseError(MonitorError):
+    """A fetched document is not a feed."""
+
+
+class StoreError(MonitorError):
+    """The database refused or failed an operation."""
+
+
+class DeliveryError(MonitorError):
+    """A webhook did not accept an alert."""

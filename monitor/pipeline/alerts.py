@@ -1,0 +1,137 @@
+"""Render events: the export object (README "Event object") and webhook alert bodies.
+
+The same JSON object is printed by ``monitor events --format jsonl``, sent in alerts, and
+documented in the README; a test compares all three.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from monitor.records import Event
+
+SCHEMA_VERSION = 1
+ALERT_KINDS = ("event.created", "event.updated")
+_SLACK_TEXT_LIMIT = 3000  # characters in one Slack section block
+_DISCORD_DESCRIPTION_LIMIT = 4096
+_TEAMS_TEXT_LIMIT = 20000
+
+
+def event_object(event: Event) -> dict[str, Any]:
+    """The documented JSON object of one event."""
+    return {
+        "id": event.id,
+        "base": event.base_id,
+        "base_name": event.base_name,
+        "base_mention": event.base_mention,
+        "tracked": event.tracked,
+        "location": list(event.location) if event.location else None,
+        "country": event.country,
+        "date": event.day.isoformat() if event.day else None,
+        "date_expression": event.day_expression,
+        "weapons": list(event.weapons),
+        "munitions_count": event.munitions_count,
+        "attack_count": event.attack_count,
+        "claimed_by": event.claimed_by,
+        "attribution": event.attribution.value,
+        "outcome": event.outcome.value,
+        "injured": event.injured,
+        "killed": event.killed,
+        "sources": [
+            {
+                "url": source.url,
+                "title": source.title,
+                "published": source.published_at.isoformat() if source.published_at else None,
+                "evidence": source.evidence,
+            }
+            for source in event.sources
+        ],
+        "first_reported_at": event.first_reported_at.isoformat(),
+        "updated_at": event.updated_at.isoformat(),
+    }
+
+
+def alert_body(kind: str, event: Event) -> dict[str, Any]:
+    """The body of a ``json``-format alert."""
+    if kind not in ALERT_KINDS:
+        raise ValueError(f"alerts: unknown alert kind {kind!r}")
+    return {"type": kind, "schema_version": SCHEMA_VERSION, "event": event_object(event)}
+
+
+def render_alert(body: dict[str, Any], fmt: str) -> bytes:
+    """The bytes to POST to a webhook of format ``json``, ``slack``, ``discord`` or ``teams``."""
+    if fmt == "json":
+        payload: dict[str, Any] = body
+    else:
+        title, lines = _summary(body)
+        text = "\n".join(lines)
+        if fmt == "slack":
+            payload = {
+                "text": title,
+                "blocks": [
+                    {"type": "header", "text": {"type": "plain_text", "text": title[:150]}},
+                    {
+                        "type": "section",
+                        "text": {"type": "mrkdwn", "text": _cut(text, _SLACK_TEXT_LIMIT)},
+                    },
+                ],
+            }
+        elif fmt == "discord":
+            payload = {
+                "content": title[:2000],
+                "embeds": [
+                    {"title": title[:256], "description": _cut(text, _DISCORD_DESCRIPTION_LIMIT)}
+                ],
+            }
+        elif fmt == "teams":
+            payload = {
+                "type": "message",
+                "attachments": [
+                    {
+                        "contentType": "application/vnd.microsoft.card.adaptive",
+                        "content": {
+                            "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+                            "type": "AdaptiveCard",
+                            "version": "1.4",
+                            "body": [
+                                {
+                                    "type": "TextBlock",
+                                    "text": title,
+                                    "weight": "Bolder",
+                                    "wrap": True,
+                                },
+                                {
+                                    "type": "TextBlock",
+                                    "text": _cut(text, _TEAMS_TEXT_LIMIT),
+                                    "wrap": True,
+                                },
+                            ],
+                        },
+                    }
+                ],
+            }
+        else:
+            raise ValueError(f"alerts: unknown webhook format {fmt!r}")
+    return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def _summary(body: dict[str, Any]) -> tuple[str, list[str]]:
+    event = body["event"]
+    target = event["base_name"] or event["base_mention"]
+    verb = "Update" if body["type"] == "event.updated" else "Attack"
+    title = f"{verb}: {target} ({event['date'] or 'date unknown'})"
+    lines = [
+        f"Weapons: {', '.join(event['weapons'])}"
+        + (f" ({event['munitions_count']})" if event["munitions_count"] else ""),
+        f"Outcome: {event['outcome']}"
+        + (f", injured {event['injured']}" if event["injured"] else "")
+        + (f", killed {event['killed']}" if event["killed"] else ""),
+        f"Claimed by: {event['claimed_by'] or 'no claim'} ({event['attribution']})",
+    ]
+    lines += [f"Source: {s['url']}\n> {s['evidence'][:500]}" for s in event["sources"][-3:]]
+    return title, lines
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -1,0 +1,109 @@
+"""Turn corpus records (seed-style text files, JSON Lines rows) into ``Article`` values.
+
+Pure functions: the caller reads the files. A seed-style text may start with the token
+``date YYYY-MM-DD`` (possibly on the same line as the text); when it does not and no manifest
+gives a date, a dateline near the top ("Tue 31 Oct 2023 12:22 pm") dates the article.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime
+from typing import Any
+
+from monitor.pipeline.dates import MONTHS
+from monitor.pipeline.sentences import fold
+from monitor.records import Article
+
+_DATE_TOKEN = re.compile(r"^\s*date\s+(\d{4}-\d{2}-\d{2})\b[ \t]*\n?")
+_MONTH = "|".join(sorted(MONTHS, key=len, reverse=True))
+_DATELINES = (
+    re.compile(
+        rf"(?<![\w-])(?P<day>\d{{1,2}})\s+(?P<month>{_MONTH})\.?,?\s+(?P<year>(?:19|20)\d\d)\b"
+    ),
+    re.compile(
+        rf"(?<![\w-])(?P<month>{_MONTH})\.?\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?,\s*"
+        rf"(?P<year>(?:19|20)\d\d)\b"
+    ),
+)
+# Only the top of a page carries its dateline; further down, dates are the story's own.
+_DATELINE_LINES = 15
+
+
+def parse_text_article(
+    raw: str,
+    *,
+    url: str,
+    published: datetime | None = None,
+    title: str | None = None,
+) -> Article:
+    """A seed-style text file as an Article; the date token wins over ``published``."""
+    text = raw.lstrip("\ufeff")
+    source = "manifest" if published else "none"
+    token = _DATE_TOKEN.match(text)
+    if token:
+        text = text[token.end() :]
+        published = _day_start(date.fromisoformat(token.group(1)))
+        source = "text"
+    if published is None:
+        published = find_dateline(text)
+        source = "dateline" if published else "none"
+    return Article(
+        url=url,
+        title=title or "",
+        text=text.strip("\n"),
+        published_at=published,
+        published_source=source,
+        origin="corpus",
+    )
+
+
+def parse_json_article(row: dict[str, Any], *, url: str, text: str) -> Article:
+    """A JSON Lines row (already holding plain ``text``) as an Article."""
+    published = parse_published(row.get("published"))
+    article = parse_text_article(text, url=url, published=published, title=row.get("title"))
+    if published is not None and article.published_source == "manifest":
+        return Article(
+            url=article.url,
+            title=article.title,
+            text=article.text,
+            published_at=published,
+            published_source="record",
+            origin="corpus",
+        )
+    return article
+
+
+def parse_published(value: object) -> datetime | None:
+    """An ISO date or datetime as aware UTC; None when absent; ValueError when malformed."""
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise ValueError(f"published: expected an ISO date, got {value!r}")
+    text = value.strip()
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        return _day_start(date.fromisoformat(text))
+    stamp = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if stamp.tzinfo is None:
+        stamp = stamp.replace(tzinfo=UTC)
+    return stamp.astimezone(UTC)
+
+
+def find_dateline(text: str) -> datetime | None:
+    """The full date (day, month, year) printed near the top of a page, if any."""
+    head = fold("\n".join(text.splitlines()[:_DATELINE_LINES]))
+    for pattern in _DATELINES:
+        match = pattern.search(head)
+        if match:
+            try:
+                day = date(int(match["year"]), MONTHS[match["month"]], int(match["day"]))
+            except ValueError:
+                continue
+            return _day_start(day)
+    return None
+
+
+def _day_start(day: date) -> datetime:
+    # A corpus date is a calendar day; noon UTC keeps it the same day in every time zone
+    # from UTC-11 to UTC+11, so weekday arithmetic does not slip a day.
+    return datetime(day.year, day.month, day.day, 12, tzinfo=UTC)

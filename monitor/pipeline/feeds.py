@@ -1,0 +1,43 @@
+"""Feed parsing with feedparser, from bytes already fetched: ``parse_feed``."""
+
+from __future__ import annotations
+
+import calendar
+from datetime import UTC, datetime
+from typing import Any
+
+import feedparser
+
+from monitor.errors import FeedParseError
+from monitor.pipeline.dedup import item_key
+from monitor.records import FeedItem, ParsedFeed
+
+
+def parse_feed(body: bytes, *, feed_url: str) -> ParsedFeed:
+    """The entries of a feed document; FeedParseError when it is not a feed at all."""
+    parsed = feedparser.parse(body, response_headers={"content-location": feed_url})
+    warning = None
+    if parsed.get("bozo"):
+        warning = f"{type(parsed.get('bozo_exception')).__name__}: {parsed.get('bozo_exception')}"
+    if not parsed.entries and not parsed.get("version"):
+        raise FeedParseError(f"feeds: {feed_url}: not a feed ({warning or 'no entries'})")
+    items = tuple(_item(entry) for entry in parsed.entries)
+    return ParsedFeed(title=parsed.feed.get("title", ""), items=items, warning=warning)
+
+
+def _item(entry: Any) -> FeedItem:
+    content = entry.get("content") or []
+    summary = content[0].get("value", "") if content else entry.get("summary", "")
+    title = entry.get("title", "")
+    stamp = entry.get("published_parsed") or entry.get("updated_parsed")
+    published = (
+        datetime.fromtimestamp(calendar.timegm(stamp), tz=UTC) if stamp is not None else None
+    )
+    link = entry.get("link")
+    return FeedItem(
+        key=item_key(entry.get("id"), link, title, summary),
+        link=link,
+        title=title,
+        summary=summary,
+        published_at=published,
+    )

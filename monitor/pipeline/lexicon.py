@@ -1,0 +1,302 @@
+"""The extractor's word lists: weapons, armed groups, attack words and the negatives.
+
+These are rule data, kept apart from the code that applies them (``detect.py``) and compiled
+once by ``rules.compile_rules``. Every pattern is written against folded text (see
+``sentences.fold``): lower case, no diacritics, one apostrophe and one dash. Keep each table
+sorted and each entry reviewable; a new spelling is a new line, never a special case in code.
+"""
+
+from __future__ import annotations
+
+# Canonical weapon -> patterns naming it.
+WEAPONS: dict[str, tuple[str, ...]] = {
+    "drone": (
+        r"drones?",
+        r"uavs?",
+        r"unmanned aerial vehicles?",
+        r"quadcopters?",
+        r"one-way attack drones?",
+        r"kamikaze drones?",
+        r"suicide drones?",
+    ),
+    "ied": (r"ieds?", r"improvised explosive devices?", r"roadside bombs?", r"car bombs?"),
+    "missile": (r"missiles?", r"ballistic missiles?", r"cruise missiles?"),
+    "mortar": (r"mortars?", r"mortar (?:shells?|rounds?|bombs?)"),
+    "rocket": (r"rockets?", r"katyushas?", r"katyusha rockets?", r"grad rockets?", r"multi-rocket"),
+    "small_arms": (r"small[- ]arms fire", r"gunfire", r"gunmen"),
+}
+
+# Nouns that name one munition (so "two drones" counts munitions, "drone attack" does not).
+MUNITION_NOUNS = (
+    r"drones?",
+    r"uavs?",
+    r"rockets?",
+    r"katyushas?",
+    r"missiles?",
+    r"mortar (?:shells?|rounds?|bombs?)",
+    r"mortars?",
+    r"shells?",
+    r"projectiles?",
+)
+# Words that may stand between a count and its munition noun ("two armed drones").
+MUNITION_ADJECTIVES = (
+    r"armed",
+    r"explosive-laden",
+    r"explosives-laden",
+    r"bomb-laden",
+    r"one-way",
+    r"attack",
+    r"suicide",
+    r"kamikaze",
+    r"katyusha",
+    r"grad",
+    r"ballistic",
+    r"cruise",
+    r"more",
+    r"other",
+    r"small",
+    r"fixed-wing",
+    r"hostile",
+    r"enemy",
+    r"iranian-made",
+    r"107mm",
+    r"122mm",
+)
+
+# Armed groups that claim attacks: canonical name -> spellings.
+GROUPS: dict[str, tuple[str, ...]] = {
+    "Ashab al-Kahf": (r"ashab al-kahf",),
+    "Harakat al-Nujaba": (r"harakat (?:hezbollah )?al-nujaba", r"al-nujaba", r"nujaba"),
+    "Islamic Resistance in Iraq": (
+        r"islamic resistance in iraq",
+        r"islamic resistance of iraq",
+        r"islamic resistance",
+        r"iraqi islamic resistance",
+    ),
+    "Islamic State": (r"islamic state", r"isis", r"isil", r"daesh"),
+    "Kataib Hezbollah": (
+        r"kata'?ib hezbollah",
+        r"kata'?ib hizballah",
+        r"kataeb hezbollah",
+        r"hezbollah brigades",
+        r"kata'?ib hizbullah",
+    ),
+    "Kataib Sayyid al-Shuhada": (r"kata'?ib sayyid al-shuhada",),
+    "Saraya Awliya al-Dam": (r"saraya awliya al-dam",),
+    "Houthis": (r"houthis?", r"ansar allah"),
+}
+
+# Words that report an attack. Checked together with a base or an anaphoric reference.
+ATTACK_TRIGGERS = (
+    r"attack(?:ed|s|ing)?",
+    r"target(?:ed|ing|s)?",
+    r"struck",
+    r"strikes?",
+    r"hit",
+    r"hits",
+    r"shell(?:ed|ing)",
+    r"bombard(?:ed|ment)",
+    r"fired (?:at|on|toward|towards|upon)",
+    r"launched (?:at|against|toward|towards|on)",
+    r"came under",
+    r"come under",
+    r"comes under",
+    r"intercept(?:ed|ion)",
+    r"shot down",
+    r"downed",
+    r"thwarted",
+    r"foiled",
+    r"landed (?:in|inside|near|on)",
+    r"fell (?:in|inside|near|on)",
+    r"impact(?:ed)?",
+    r"assault(?:ed)?",
+    r"explosions?",
+    r"blasts?",
+    r"raid(?:ed)?",
+)
+
+# Verbs by which a group claims an attack.
+CLAIM_VERBS = (
+    r"claim(?:ed|s|ing)?",
+    r"took responsibility",
+    r"takes responsibility",
+    r"said (?:in a statement )?(?:that )?(?:it|they) (?:had )?(?:carried|attacked|targeted|"
+    r"launched|struck|hit|used|fired)",
+    r"declared that (?:it|they)",
+    r"announced that (?:it|they)",
+    r"announced (?:on \w+ )?that it",
+    r"endorsed",
+)
+
+# Sources other than the attackers; "confirm" words mark an official confirmation.
+REPORT_SOURCES = (
+    r"sources?",
+    r"officials?",
+    r"spokesm[ae]n",
+    r"spokesperson",
+    r"reuters",
+    r"afp",
+    r"associated press",
+    r"observatory",
+    r"police",
+    r"security (?:forces|services?)",
+    r"counter-terrorism",
+    r"anti-terrorism",
+    r"ministry",
+)
+CONFIRMERS = (
+    r"pentagon",
+    r"centcom",
+    r"central command",
+    r"(?:us|u\.s\.|american) (?:defense |military )?"
+    r"officials?",
+    r"defense official",
+    r"military official",
+    r"coalition",
+    r"department of defense",
+    r"white house",
+)
+
+# Phrases that make a sentence (or clause) not a report of an attack.
+THREATS = (
+    r"threat(?:en|ens|ened)?",
+    r"warn(?:ed|s|ing)?",
+    r"vow(?:ed|s)?",
+    r"pledg(?:ed|es)",
+    r"would (?:target|attack|strike|hit|continue)",
+    r"will (?:target|attack|strike|hit|continue)",
+    r"plan(?:s|ned|ning)? to",
+    r"prepar(?:ing|ed) (?:an? )?attacks?",
+    r"intend(?:s|ed)? to",
+    r"could (?:target|attack|strike|be)",
+    r"if (?:washington|the us|the united states|america)",
+)
+TALLIES = (
+    r"(?:more than|over|at least|some|about|nearly|almost|around|a total of|total of)\s+"
+    r"(?:\d+|[a-z]+(?:-[a-z]+)?)\s+(?:\w+\s+){0,2}(?:attacks|strikes|incidents|times)",
+    r"(?:dozens|scores|hundreds|series|spate|wave|string|number|barrage of|many|numerous|"
+    r"repeated|frequent|recurring|multiple|several|string)\s+(?:of\s+)?(?:\w+\s+){0,2}"
+    r"(?:attacks|strikes|target)",
+    r"(?:attacks|strikes) since",
+    r"since (?:mid-)?(?:october|november|december|the start|the war)",
+    r"\d+ (?:\w+ ){0,2}attacks",
+    r"(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)"
+    r"(?:-\w+)? (?:\w+ ){0,2}attacks",
+)
+HISTORY = (
+    r"until last year",
+    r"at the time",
+    r"years? ago",
+    r"in the past",
+    r"historically",
+    r"previously",
+    r"last year",
+    r"in (?:19|20)\d\d\b",
+    r"since the summer of",
+)
+# Strikes by US (or allied) forces: "US strikes", "retaliatory strikes", "self-defence strike".
+OWN_STRIKES = (
+    r"(?:us|u\.s\.|american|united states|israeli|british|coalition|retaliatory|self-defen[cs]e"
+    r"|precision|air|airstrikes?|counter)[\"']?\s+(?:military\s+|forces\s+|air\s+)?"
+    r"(?:air)?strikes?",
+    r"(?:the united states|washington|us forces|u\.s\. forces|us military|u\.s\. military|"
+    r"american forces|centcom|central command|the pentagon)\s+(?:\w+\s+){0,3}"
+    r"(?:struck|bombed|strikes|hit|launched|conducted|carried out|targeted|retaliated)",
+    r"in retaliation",
+    r"retaliat\w*",
+)
+
+# Words that make an attack's outcome uncertain rather than stated.
+UNCERTAIN = (r"not (?:yet )?(?:known|clear|immediately clear)", r"whether", r"unclear", r"if")
+
+# Outcome phrases. Negations come first and win over the positive words they contain.
+NO_DAMAGE = (
+    r"(?:no|without|not cause|not result in|did not cause|didn't cause|caused no|causing no)"
+    r"\s+(?:\w+\s+){0,3}(?:damage|casualties|causalities|injuries|losses)",
+    r"no (?:one|personnel|troops|soldiers|us personnel|service members?) (?:was|were) "
+    r"(?:hurt|injured|wounded|killed)",
+    r"no (?:injuries|casualties|damage) (?:were|was) reported",
+)
+DAMAGE = (
+    r"damag(?:e|ed|ing)",
+    r"destroy(?:ed|ing)",
+    r"set (?:on )?fire",
+    r"caught fire",
+    r"burn(?:ed|t|ing)",
+)
+CASUALTY_WORDS = (
+    r"killed",
+    r"dead",
+    r"died",
+    r"wounded",
+    r"injured",
+    r"hurt",
+    r"casualties",
+    r"injuries",
+    r"traumatic brain injur(?:y|ies)",
+)
+INTERCEPTED = (
+    r"intercept(?:ed|ion|ing)?",
+    r"shot (?:it |them )?down",
+    r"downed",
+    r"thwarted",
+    r"foiled",
+    r"repelled",
+    r"destroyed (?:in|mid)[- ]air",
+)
+
+# Words that designate a base (for weak aliases: "Tanf" counts only as "Tanf base"/"garrison").
+BASE_WORDS = (
+    r"air ?base",
+    r"airbase",
+    r"air ?field",
+    r"airfield",
+    r"base",
+    r"bases",
+    r"camp",
+    r"garrison",
+    r"outpost",
+    r"facility",
+    r"installation",
+    r"compound",
+    r"complex",
+    r"field",
+    r"oil ?field",
+    r"gas ?field",
+    r"gas plant",
+    r"site",
+)
+# Generic US/coalition targets for reports that name no tracked base.
+GENERIC_TARGETS = (
+    r"(?:a|an|one)\s+(?:\w+\s+){0,2}(?:military\s+)?(?:base|airbase|air base|outpost|garrison|"
+    r"facility)(?:\s+(?:housing|hosting|used by)\s+(?:us|u\.s\.|american|coalition)\s+\w+)?",
+    r"(?:us|u\.s\.|american|coalition|western|international)\s+(?:and\s+\w+\s+)?"
+    r"(?:forces|troops|soldiers|personnel)",
+    r"where (?:us|u\.s\.|american|coalition) (?:forces|troops) are",
+)
+# Country words, for the location of a report that names no tracked base.
+COUNTRIES: dict[str, tuple[str, ...]] = {
+    "IQ": (
+        r"iraq",
+        r"iraqi kurdistan",
+        r"kurdistan region",
+        r"anbar",
+        r"erbil",
+        r"baghdad",
+        r"kirkuk",
+        r"nineveh",
+        r"mosul",
+    ),
+    "JO": (r"jordan",),
+    "SY": (
+        r"syria",
+        r"deir ez-?zor",
+        r"deir al-?zor",
+        r"hasakah",
+        r"hasaka",
+        r"raqqa",
+        r"al-?bukamal",
+        r"abu kamal",
+        r"homs",
+    ),
+}

@@ -1,0 +1,157 @@
+"""Sentence splitting and offset-preserving text folding for the extractor.
+
+``fold`` maps a text to another of exactly the same length (lower case, no diacritics, one kind
+of apostrophe, dash and quote), so a match found in the folded text points at the same characters
+of the original, which is what evidence spans cite.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import cache
+
+_APOSTROPHES = "'’‘ʼ`´ʿʾ"
+_DASHES = "-‐‑‒–—―"
+_QUOTES = '"“”„«»'
+
+# Abbreviations after which a full stop does not end a sentence.
+_ABBREVIATIONS = (
+    "u.s",
+    "u.k",
+    "u.n",
+    "st",
+    "mr",
+    "mrs",
+    "ms",
+    "dr",
+    "gen",
+    "lt",
+    "col",
+    "maj",
+    "capt",
+    "sgt",
+    "brig",
+    "adm",
+    "cmdr",
+    "rep",
+    "sen",
+    "gov",
+    "jan",
+    "feb",
+    "mar",
+    "apr",
+    "jun",
+    "jul",
+    "aug",
+    "sep",
+    "sept",
+    "oct",
+    "nov",
+    "dec",
+    "no",
+    "vs",
+    "approx",
+    "est",
+    "inc",
+    "co",
+    "corp",
+    "dept",
+    "a.m",
+    "p.m",
+    "e.g",
+    "i.e",
+)
+_BOUNDARY = re.compile(r"(?<=[.!?])[\"”’)\]]*\s+(?=[\"“‘(\[]?[A-Z0-9])")
+_ABBREV_END = re.compile(
+    r"(?:^|[\s(])(?:" + "|".join(re.escape(a) for a in _ABBREVIATIONS) + r"|[a-z])\.$"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Sentence:
+    """A sentence of the article: its offsets, original text and folded text."""
+
+    index: int
+    start: int
+    end: int
+    text: str
+    folded: str
+    paragraph: int
+    is_heading: bool  # a line without final punctuation: a headline or caption
+
+
+@cache
+def _fold_char(char: str) -> str:
+    if char in _APOSTROPHES:
+        return "'"
+    if char in _DASHES:
+        return "-"
+    if char in _QUOTES:
+        return '"'
+    if char.isspace():
+        return " "
+    base = unicodedata.normalize("NFKD", char)[0]
+    lowered = base.lower()
+    return lowered[0] if lowered else char
+
+
+def fold(text: str) -> str:
+    """Lower-case, strip diacritics and unify punctuation, keeping every offset."""
+    return "".join(_fold_char(c) for c in text)
+
+
+def split_sentences(text: str) -> list[Sentence]:
+    """Split text into sentences; lines are hard boundaries, repeated sentences are dropped.
+
+    Articles copied from the web often repeat whole paragraphs (or the headline at the foot of
+    the page); only the first occurrence of each sentence is kept, so one report counts once.
+    """
+    sentences: list[Sentence] = []
+    seen: set[str] = set()
+    paragraph = 0
+    offset = 0
+    for line in text.splitlines(keepends=True):
+        line_start = offset
+        offset += len(line)
+        stripped = line.strip()
+        if not stripped:
+            paragraph += 1
+            continue
+        lead = line_start + (len(line) - len(line.lstrip()))
+        heading = not re.search(r"[.!?\"”’:)]\s*$", stripped)
+        for start, end in _spans(stripped):
+            piece = stripped[start:end].strip()
+            if not piece:
+                continue
+            folded = fold(piece)
+            key = re.sub(r"\W+", " ", folded).strip()
+            if key in seen or not key:
+                continue
+            seen.add(key)
+            sentences.append(
+                Sentence(
+                    index=len(sentences),
+                    start=lead + start,
+                    end=lead + start + len(piece),
+                    text=piece,
+                    folded=folded,
+                    paragraph=paragraph,
+                    is_heading=heading,
+                )
+            )
+        paragraph += 1
+    return sentences
+
+
+def _spans(line: str) -> list[tuple[int, int]]:
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for match in _BOUNDARY.finditer(line):
+        if _ABBREV_END.search(fold(line[start : match.start()])):
+            continue
+        spans.append((start, match.start() + len(match.group().rstrip())))
+        start = match.end()
+    spans.append((start, len(line)))
+    return spans

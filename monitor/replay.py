@@ -1,0 +1,187 @@
+"""Replay archived corpora through the same unit of work as the daemon: ``replay``.
+
+Inputs: directories of seed-style ``.txt`` files (with an optional ``manifest.jsonl`` giving
+``file``, ``url``, ``published``, ``title``), single ``.txt`` files, and JSON Lines files of
+``{url, published, title, text}`` (or ``html`` instead of ``text``). Articles are processed in
+publication order, undated ones last, with "now" taken from each article's publication time, so
+"new", "old" and "duplicate" mean what they meant on the day.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import structlog
+
+from monitor.errors import CorpusError
+from monitor.pipeline.corpus import parse_json_article, parse_published, parse_text_article
+from monitor.pipeline.extract import extract_article
+from monitor.pipeline.rules import Ruleset
+from monitor.process import AlertPolicy, Processed, process_article
+from monitor.records import Article, Rejected
+from monitor.store import Store
+
+log = structlog.get_logger()
+
+MANIFEST = "manifest.jsonl"
+
+
+@dataclass(frozen=True, slots=True)
+class CorpusProblem:
+    """A corpus record that could not be read; replay goes on without it."""
+
+    where: str  # "path:line"
+    message: str
+
+
+@dataclass(slots=True)
+class ReplayResult:
+    results: list[Processed] = field(default_factory=list)
+    problems: list[CorpusProblem] = field(default_factory=list)
+    rejected: list[tuple[str, Rejected]] = field(default_factory=list)
+
+
+def replay(
+    paths: Sequence[Path],
+    *,
+    store: Store,
+    rules: Ruleset,
+    policy: AlertPolicy,
+    now: datetime,
+) -> ReplayResult:
+    """Process every article of the corpora at ``paths``; ``now`` dates undated articles."""
+    outcome = ReplayResult()
+    articles: list[tuple[int, Article]] = []
+    for item in read_corpus(paths):
+        if isinstance(item, CorpusProblem):
+            log.warning("corpus_record_skipped", where=item.where, problem=item.message)
+            outcome.problems.append(item)
+        elif isinstance(item[1], Rejected):
+            outcome.rejected.append((item[0], item[1]))
+        else:
+            articles.append((len(articles), item[1]))
+    articles.sort(key=lambda pair: _order(pair[1], pair[0]))
+    clock: datetime | None = None
+    for _, article in articles:
+        if article.published_at is not None:
+            clock = article.published_at if clock is None else max(clock, article.published_at)
+        outcome.results.append(
+            process_article(article, store=store, rules=rules, now=clock or now, policy=policy)
+        )
+    return outcome
+
+
+def read_corpus(
+    paths: Sequence[Path],
+) -> Iterator[CorpusProblem | tuple[str, Article | Rejected]]:
+    """Every record of the given files and directories, or the problem reading it."""
+    for path in paths:
+        if path.is_dir():
+            yield from _read_directory(path)
+        elif path.is_file() and path.suffix == ".jsonl":
+            yield from _read_jsonl(path)
+        elif path.is_file() and path.suffix in {".txt", ".text"}:
+            yield from _read_text_files([path], {})
+        elif path.exists():
+            raise CorpusError(
+                f"replay: {path}: unsupported file type (use .txt, .jsonl or a directory)"
+            )
+        else:
+            raise CorpusError(f"replay: {path}: no such file or directory")
+
+
+def _read_directory(directory: Path) -> Iterator[CorpusProblem | tuple[str, Article | Rejected]]:
+    manifest: dict[str, dict[str, Any]] = {}
+    manifest_path = directory / MANIFEST
+    if manifest_path.is_file():
+        for where, row in _json_rows(manifest_path):
+            if isinstance(row, CorpusProblem):
+                yield row
+            elif not isinstance(row.get("file"), str):
+                yield CorpusProblem(where, 'manifest row has no "file"')
+            else:
+                manifest[row["file"]] = row
+    texts = sorted(p for p in directory.iterdir() if p.suffix in {".txt", ".text"})
+    yield from _read_text_files(texts, manifest)
+    for jsonl in sorted(p for p in directory.iterdir() if p.suffix == ".jsonl"):
+        if jsonl.name != MANIFEST:
+            yield from _read_jsonl(jsonl)
+
+
+def _read_text_files(
+    files: Sequence[Path], manifest: dict[str, dict[str, Any]]
+) -> Iterator[CorpusProblem | tuple[str, Article | Rejected]]:
+    for path in files:
+        where = str(path)
+        try:
+            raw = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            yield CorpusProblem(where, f"cannot read: {exc}")
+            continue
+        meta = manifest.get(path.name, {})
+        try:
+            published = parse_published(meta.get("published"))
+        except ValueError as exc:
+            yield CorpusProblem(f"{path.parent / MANIFEST} ({path.name})", str(exc))
+            continue
+        url = meta.get("url") or path.resolve().as_uri()
+        yield where, parse_text_article(raw, url=url, published=published, title=meta.get("title"))
+
+
+def _read_jsonl(path: Path) -> Iterator[CorpusProblem | tuple[str, Article | Rejected]]:
+    for where, row in _json_rows(path):
+        if isinstance(row, CorpusProblem):
+            yield row
+            continue
+        url = row.get("url") or f"{path.resolve().as_uri()}#{where.rsplit(':', 1)[-1]}"
+        try:
+            published = parse_published(row.get("published"))
+        except ValueError as exc:
+            yield CorpusProblem(where, str(exc))
+            continue
+        if isinstance(row.get("text"), str):
+            yield where, parse_json_article(row, url=url, text=row["text"])
+        elif isinstance(row.get("html"), str):
+            yield (
+                where,
+                extract_article(
+                    row["html"],
+                    url=url,
+                    published_at=published,
+                    title=row.get("title"),
+                    origin="corpus",
+                ),
+            )
+        else:
+            yield CorpusProblem(where, 'record has neither "text" nor "html"')
+
+
+def _json_rows(path: Path) -> Iterator[tuple[str, dict[str, Any] | CorpusProblem]]:
+    try:
+        handle = path.open(encoding="utf-8")
+    except OSError as exc:
+        raise CorpusError(f"replay: {path}: cannot read: {exc.strerror}") from exc
+    with handle:
+        for number, line in enumerate(handle, start=1):
+            where = f"{path}:{number}"
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as exc:
+                yield where, CorpusProblem(where, f"invalid JSON: {exc.msg} at column {exc.colno}")
+                continue
+            if not isinstance(row, dict):
+                yield where, CorpusProblem(where, "expected a JSON object")
+                continue
+            yield where, row
+
+
+def _order(article: Article, sequence: int) -> tuple[bool, datetime | None, int]:
+    published = article.published_at
+    return (published is None, published, sequence) if published else (True, None, sequence)

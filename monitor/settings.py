@@ -1,0 +1,393 @@
+"""Configuration: ``load_settings(path, environ) -> Settings``.
+
+The order is file, then environment, then validation, as in miniflux. The result is frozen and
+passed in explicitly; there is no module-level settings object. Every validation error names the
+key and the line of ``config.yaml`` it comes from.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from monitor.errors import ConfigError
+from monitor.records import Base
+
+DEFAULT_INTERVAL_S = 300.0
+WEBHOOK_FORMATS = ("json", "slack", "discord", "teams")
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$")
+_UNIT_S = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, None: 1.0}
+_ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+_BASE_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+_SECRET_MASK = "********"  # noqa: S105 - the mask shown instead of a secret
+
+
+@dataclass(frozen=True, slots=True)
+class FeedConfig:
+    name: str
+    url: str
+    interval_s: float
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookConfig:
+    name: str
+    url: str
+    format: str
+    secret: str | None = field(repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class AlertSettings:
+    webhooks: tuple[WebhookConfig, ...]
+    max_article_age_s: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    path: Path | None
+    database_url: str = field(repr=False)
+    default_interval_s: float
+    feeds: tuple[FeedConfig, ...]
+    bases: tuple[Base, ...]
+    alerts: AlertSettings
+
+    def redacted(self) -> dict[str, Any]:
+        """A plain view of the settings for display, with every secret masked."""
+        return {
+            "database": mask_url(self.database_url),
+            "default_interval": f"{self.default_interval_s:g}s",
+            "feeds": [
+                {"name": f.name, "url": f.url, "interval": f"{f.interval_s:g}s"} for f in self.feeds
+            ],
+            "bases": [b.id for b in self.bases],
+            "alerts": {
+                "max_article_age": (
+                    None
+                    if self.alerts.max_article_age_s is None
+                    else f"{self.alerts.max_article_age_s:g}s"
+                ),
+                "webhooks": [
+                    {
+                        "name": w.name,
+                        "url": mask_url(w.url),
+                        "format": w.format,
+                        "secret": _SECRET_MASK if w.secret else None,
+                    }
+                    for w in self.alerts.webhooks
+                ],
+            },
+        }
+
+
+def mask_url(url: str) -> str:
+    """Hide the password (and any query string, which may hold tokens) of a URL."""
+    masked = re.sub(r"(://[^:/@]+):[^@/]*@", rf"\1:{_SECRET_MASK}@", url)
+    return re.sub(r"\?.*$", "?" + _SECRET_MASK, masked) if "?" in masked else masked
+
+
+def parse_duration(value: object) -> float:
+    """``90`` / ``"90s"`` / ``"5m"`` / ``"1h"`` / ``"2d"`` -> seconds; ValueError otherwise."""
+    if isinstance(value, bool):
+        raise ValueError("expected a duration such as 90s, 5m or 1h")
+    if isinstance(value, int | float):
+        seconds = float(value)
+    else:
+        match = _DURATION.match(str(value))
+        if match is None:
+            raise ValueError(f"{value!r} is not a duration (use e.g. 90s, 5m, 1h, 2d)")
+        seconds = float(match.group(1)) * _UNIT_S[match.group(2)]
+    if seconds <= 0:
+        raise ValueError(f"a duration must be positive, got {value!r}")
+    return seconds
+
+
+def load_settings(path: Path | str | None, environ: Mapping[str, str] | None = None) -> Settings:
+    """Read, override from the environment, validate and freeze the configuration."""
+    env = dict(os.environ if environ is None else environ)
+    if path is None:
+        path = env.get("MONITOR_CONFIG") or "config.yaml"
+    path = Path(path)
+    try:
+        source = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"config: cannot read {path}: {exc.strerror or exc}") from exc
+    return parse_settings(source, env, path=path)
+
+
+def parse_settings(
+    source: str, environ: Mapping[str, str], *, path: Path | None = None
+) -> Settings:
+    """Validate configuration text; ``path`` names it in errors and anchors relative paths."""
+    name = str(path) if path else "<config>"
+    try:
+        raw = yaml.safe_load(source)
+        root = yaml.compose(source)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f" line {mark.line + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ConfigError(f"config: {name}{line}: invalid YAML: {problem}") from exc
+    reader = _Reader(name, root, environ)
+    if raw is None:
+        raw = {}
+    mapping = reader.mapping(raw, ())
+    reader.reject_unknown(mapping, (), {"database", "defaults", "feeds", "bases", "alerts"})
+
+    database_url = _database_url(reader, mapping, environ, path)
+    defaults = reader.mapping(mapping.get("defaults") or {}, ("defaults",))
+    reader.reject_unknown(defaults, ("defaults",), {"interval"})
+    default_interval_s = (
+        reader.duration(defaults, ("defaults", "interval"))
+        if "interval" in defaults
+        else DEFAULT_INTERVAL_S
+    )
+    feeds = tuple(
+        _feed(reader, item, ("feeds", i), default_interval_s)
+        for i, item in enumerate(reader.sequence(mapping.get("feeds") or [], ("feeds",)))
+    )
+    reader.unique([f.url for f in feeds], ("feeds",), "url")
+    bases = tuple(
+        _base(reader, item, ("bases", i))
+        for i, item in enumerate(reader.sequence(mapping.get("bases") or [], ("bases",)))
+    )
+    reader.unique([b.id for b in bases], ("bases",), "id")
+    return Settings(
+        path=path,
+        database_url=database_url,
+        default_interval_s=default_interval_s,
+        feeds=feeds,
+        bases=bases,
+        alerts=_alerts(reader, mapping.get("alerts") or {}),
+    )
+
+
+def with_database(settings: Settings, url: str) -> Settings:
+    """The same settings pointed at another database."""
+    return replace(settings, database_url=url)
+
+
+def _database_url(
+    reader: _Reader, mapping: Mapping[str, Any], environ: Mapping[str, str], path: Path | None
+) -> str:
+    url = environ.get("MONITOR_DATABASE_URL") or _read_secret_file(environ, "MONITOR_DATABASE_URL")
+    if not url:
+        url = reader.string(mapping, ("database",), default="sqlite:///monitor.db")
+    if url.startswith("sqlite:///") and not url.startswith("sqlite:////") and path is not None:
+        relative = url.removeprefix("sqlite:///")
+        if relative and relative != ":memory:":
+            url = f"sqlite:///{(path.parent / relative).resolve()}"
+    return url
+
+
+def _read_secret_file(environ: Mapping[str, str], name: str) -> str | None:
+    file_name = environ.get(f"{name}_FILE")
+    if not file_name:
+        return None
+    try:
+        return Path(file_name).read_text(encoding="utf-8").strip()
+    except OSError as exc:
+        raise ConfigError(f"config: {name}_FILE: cannot read {file_name}: {exc.strerror}") from exc
+
+
+def _feed(reader: _Reader, raw: object, where: tuple[str | int, ...], default: float) -> FeedConfig:
+    item = reader.mapping(raw, where)
+    reader.reject_unknown(item, where, {"name", "url", "interval"})
+    url = reader.string(item, (*where, "url"))
+    if not re.match(r"^https?://", url):
+        raise reader.error((*where, "url"), f"{url!r} is not an http(s) URL")
+    interval = reader.duration(item, (*where, "interval")) if "interval" in item else default
+    return FeedConfig(
+        name=reader.string(item, (*where, "name"), default=url), url=url, interval_s=interval
+    )
+
+
+def _base(reader: _Reader, raw: object, where: tuple[str | int, ...]) -> Base:
+    item = reader.mapping(raw, where)
+    reader.reject_unknown(
+        item, where, {"id", "name", "country", "location", "aliases", "weak_aliases", "region"}
+    )
+    base_id = reader.string(item, (*where, "id"))
+    if not _BASE_ID.match(base_id):
+        raise reader.error((*where, "id"), f"{base_id!r}: use lowercase letters, digits and -")
+    country = reader.string(item, (*where, "country"))
+    if not re.match(r"^[A-Z]{2}$", country):
+        raise reader.error((*where, "country"), f"{country!r} is not an ISO 3166 alpha-2 code")
+    location = item.get("location")
+    if (
+        not isinstance(location, list)
+        or len(location) != 2
+        or not all(isinstance(v, int | float) and not isinstance(v, bool) for v in location)
+        or not (-90 <= location[0] <= 90 and -180 <= location[1] <= 180)
+    ):
+        raise reader.error((*where, "location"), "expected [latitude, longitude] in degrees")
+    return Base(
+        id=base_id,
+        name=reader.string(item, (*where, "name")),
+        country=country,
+        location=(float(location[0]), float(location[1])),
+        aliases=reader.strings(item, (*where, "aliases")),
+        weak_aliases=reader.strings(item, (*where, "weak_aliases"), required=False),
+        region=reader.string(item, (*where, "region"), default="") or None,
+    )
+
+
+def _alerts(reader: _Reader, raw: object) -> AlertSettings:
+    where: tuple[str | int, ...] = ("alerts",)
+    item = reader.mapping(raw, where)
+    reader.reject_unknown(item, where, {"webhooks", "max_article_age"})
+    max_age = item.get("max_article_age")
+    webhooks = []
+    for i, hook in enumerate(reader.sequence(item.get("webhooks") or [], (*where, "webhooks"))):
+        at = (*where, "webhooks", i)
+        hook_map = reader.mapping(hook, at)
+        reader.reject_unknown(hook_map, at, {"name", "url", "format", "secret"})
+        url = reader.expand(reader.string(hook_map, (*at, "url")), (*at, "url"))
+        if not re.match(r"^https?://", url):
+            raise reader.error((*at, "url"), "is not an http(s) URL")
+        fmt = reader.string(hook_map, (*at, "format"), default="json")
+        if fmt not in WEBHOOK_FORMATS:
+            raise reader.error((*at, "format"), f"{fmt!r}: use one of {', '.join(WEBHOOK_FORMATS)}")
+        secret = hook_map.get("secret")
+        if secret is not None:
+            secret = reader.expand(reader.string(hook_map, (*at, "secret")), (*at, "secret"))
+        webhooks.append(
+            WebhookConfig(
+                name=reader.string(hook_map, (*at, "name"), default=f"webhook-{i + 1}"),
+                url=url,
+                format=fmt,
+                secret=secret or None,
+            )
+        )
+    reader.unique([w.name for w in webhooks], (*where, "webhooks"), "name")
+    return AlertSettings(
+        webhooks=tuple(webhooks),
+        max_article_age_s=(
+            None if max_age is None else reader.duration(item, (*where, "max_article_age"))
+        ),
+    )
+
+
+class _Reader:
+    """Typed access to the parsed YAML that reports errors with key path and line."""
+
+    def __init__(self, name: str, root: yaml.Node | None, environ: Mapping[str, str]) -> None:
+        self._name = name
+        self._root = root
+        self._environ = environ
+
+    def error(self, where: Sequence[str | int], message: str) -> ConfigError:
+        line = self._line(where)
+        at = f" line {line}" if line else ""
+        return ConfigError(f"config: {self._name}{at}: {_dotted(where)}: {message}")
+
+    def mapping(self, value: object, where: Sequence[str | int]) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            raise self.error(where, f"expected a mapping, got {_kind(value)}")
+        return value
+
+    def sequence(self, value: object, where: Sequence[str | int]) -> list[Any]:
+        if not isinstance(value, list):
+            raise self.error(where, f"expected a list, got {_kind(value)}")
+        return value
+
+    def string(
+        self, mapping: Mapping[str, Any], where: Sequence[str | int], *, default: str | None = None
+    ) -> str:
+        key = str(where[-1])
+        if key not in mapping or mapping[key] is None:
+            if default is None:
+                raise self.error(where, "is required")
+            return default
+        value = mapping[key]
+        if not isinstance(value, str | int | float) or isinstance(value, bool):
+            raise self.error(where, f"expected text, got {_kind(value)}")
+        return str(value)
+
+    def strings(
+        self, mapping: Mapping[str, Any], where: Sequence[str | int], *, required: bool = True
+    ) -> tuple[str, ...]:
+        value = mapping.get(str(where[-1]))
+        if value is None and not required:
+            return ()
+        items = self.sequence(value, where)
+        if required and not items:
+            raise self.error(where, "needs at least one entry")
+        for i, item in enumerate(items):
+            if not isinstance(item, str) or not item.strip():
+                raise self.error((*where, i), f"expected text, got {_kind(item)}")
+        return tuple(items)
+
+    def duration(self, mapping: Mapping[str, Any], where: Sequence[str | int]) -> float:
+        try:
+            return parse_duration(mapping[str(where[-1])])
+        except ValueError as exc:
+            raise self.error(where, str(exc)) from None
+
+    def expand(self, value: str, where: Sequence[str | int]) -> str:
+        """Replace ``${NAME}`` by the environment variable NAME (or the file in NAME_FILE)."""
+
+        def lookup(match: re.Match[str]) -> str:
+            var = match.group(1)
+            found = self._environ.get(var) or _read_secret_file(self._environ, var)
+            if found is None:
+                raise self.error(where, f"environment variable {var} is not set")
+            return found
+
+        return _ENV_REF.sub(lookup, value)
+
+    def unique(self, values: Sequence[str], where: Sequence[str | int], what: str) -> None:
+        seen: set[str] = set()
+        for i, value in enumerate(values):
+            if value in seen:
+                raise self.error((*where, i, what), f"duplicate {what} {value!r}")
+            seen.add(value)
+
+    def reject_unknown(
+        self, mapping: Mapping[str, Any], where: Sequence[str | int], known: set[str]
+    ) -> None:
+        for key in mapping:
+            if key not in known:
+                raise self.error(
+                    (*where, key), f"unknown key (expected one of {', '.join(sorted(known))})"
+                )
+
+    def _line(self, where: Sequence[str | int]) -> int | None:
+        node = self._root
+        line = node.start_mark.line + 1 if node is not None else None
+        for step in where:
+            if isinstance(node, yaml.MappingNode):
+                found = next((v for k, v in node.value if k.value == step), None)
+                if found is None:
+                    key = next((k for k, _ in node.value if k.value == step), None)
+                    return key.start_mark.line + 1 if key is not None else line
+                node = found
+            elif isinstance(node, yaml.SequenceNode) and isinstance(step, int):
+                if step >= len(node.value):
+                    return line
+                node = node.value[step]
+            else:
+                return line
+            line = node.start_mark.line + 1
+        return line
+
+
+def _dotted(where: Sequence[str | int]) -> str:
+    out = ""
+    for step in where:
+        out += f"[{step}]" if isinstance(step, int) else (f".{step}" if out else step)
+    return out or "(top level)"
+
+
+def _kind(value: object) -> str:
+    if value is None:
+        return "nothing"
+    return {dict: "a mapping", list: "a list", str: "text", bool: "true/false"}.get(
+        type(value), type(value).__name__
+    )

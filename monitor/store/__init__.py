@@ -1,0 +1,116 @@
+"""The SQL adapter: ``Store(engine)`` and query functions per aggregate.
+
+The only package that imports SQLAlchemy. Every write of a unit of work happens inside one
+``store.begin()`` transaction; foreign database errors become ``StoreError`` here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy.exc import SQLAlchemyError
+
+from monitor.errors import StoreError
+
+__all__ = ["MIGRATIONS_DIR", "Store", "Transaction", "open_store"]
+
+# The transaction handle the store functions take; callers never use it directly.
+Transaction = Connection
+
+MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
+
+
+class Store:
+    """A database: transactions, health and schema version."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @contextmanager
+    def begin(self) -> Iterator[Connection]:
+        """One transaction; committed when the block ends, rolled back if it raises."""
+        try:
+            with self.engine.begin() as conn:
+                yield conn
+        except SQLAlchemyError as exc:
+            raise StoreError(f"store: {type(exc).__name__}: {_first_line(exc)}") from exc
+
+    def ping(self) -> bool:
+        try:
+            with self.engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+        except SQLAlchemyError:
+            return False
+        return True
+
+    def upgrade(self) -> None:
+        """Apply every migration up to head (``monitor db upgrade``)."""
+        try:
+            with self.engine.begin() as conn:
+                config = _alembic_config(conn)
+                command.upgrade(config, "head")
+        except SQLAlchemyError as exc:
+            raise StoreError(f"store: upgrade failed: {_first_line(exc)}") from exc
+
+    def current_revision(self) -> str | None:
+        with self.engine.connect() as conn:
+            return MigrationContext.configure(conn).get_current_revision()
+
+    def head_revision(self) -> str | None:
+        return ScriptDirectory.from_config(_alembic_config(None)).get_current_head()
+
+    def is_at_head(self) -> bool:
+        return self.current_revision() == self.head_revision()
+
+    def require_head(self) -> None:
+        """Refuse to work on a database whose schema is not the current one."""
+        try:
+            current, head = self.current_revision(), self.head_revision()
+        except SQLAlchemyError as exc:
+            raise StoreError(f"store: cannot read the schema version: {_first_line(exc)}") from exc
+        if current != head:
+            raise StoreError(
+                f"store: database schema is at {current or 'nothing'}, code needs {head}; "
+                "run `monitor db upgrade`"
+            )
+
+
+def open_store(url: str) -> Store:
+    """A Store on an SQLAlchemy URL; creates the directory of an SQLite file."""
+    try:
+        if url.startswith("sqlite:///") and not url.endswith(":memory:"):
+            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, pool_pre_ping=True)
+    except (SQLAlchemyError, ImportError, OSError) as exc:
+        raise StoreError(f"store: cannot open database: {_first_line(exc)}") from exc
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    return Store(engine)
+
+
+def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
+    cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def _alembic_config(conn: Connection | None) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    if conn is not None:
+        config.attributes["connection"] = conn
+    return config
+
+
+def _first_line(exc: BaseException) -> str:
+    message = str(getattr(exc, "orig", None) or exc)
+    return message.strip().splitlines()[0] if message.strip() else type(exc).__name__

@@ -1,0 +1,18 @@
+"""Dialect helpers shared by the store modules."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, Table
+from sqlalchemy.dialects import postgresql, sqlite
+
+
+def insert_ignore(conn: Connection, table: Table, values: dict[str, Any]) -> int | None:
+    """INSERT … ON CONFLICT DO NOTHING; the new row's id, or None when a unique key existed."""
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    statement = (
+        dialect.insert(table).values(**values).on_conflict_do_nothing().returning(table.c.id)
+    )
+    row = conn.execute(statement).first()
+    return None if row is None else int(row[0])

@@ -1,0 +1,68 @@
+"""Articles: the record that a document was read, which makes every later copy a duplicate."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import cast
+
+from sqlalchemy import Connection, Table, or_, select, update
+
+from monitor.records import Article, Rejected
+from monitor.store._sql import insert_ignore
+from monitor.store.schema import ArticleRow
+
+_articles = cast(Table, ArticleRow.__table__)
+
+
+def insert_article(
+    conn: Connection,
+    article: Article,
+    *,
+    url: str,
+    content_hash: str,
+    item_key: str | None,
+    now: datetime,
+) -> int | Rejected:
+    """Record an article; a Rejected naming the duplicate when its URL or text is known."""
+    article_id = insert_ignore(
+        conn,
+        _articles,
+        {
+            "feed_id": article.feed_id,
+            "item_key": item_key,
+            "url": url,
+            "content_hash": content_hash,
+            "title": article.title,
+            "published_at": article.published_at,
+            "published_source": article.published_source,
+            "origin": article.origin,
+            "processed_at": now,
+            "report_count": 0,
+        },
+    )
+    if article_id is not None:
+        return article_id
+    clash = conn.execute(
+        select(_articles.c.id, _articles.c.url, _articles.c.content_hash).where(
+            or_(_articles.c.url == url, _articles.c.content_hash == content_hash)
+        )
+    ).first()
+    if clash is not None and clash.url == url:
+        return Rejected("dedup", "duplicate_url", f"article {clash.id} has this URL")
+    if clash is not None:
+        return Rejected(
+            "dedup", "duplicate_text", f"article {clash.id} ({clash.url}) has this text"
+        )
+    return Rejected("dedup", "duplicate_item", "this feed already listed the entry")
+
+
+def set_report_count(conn: Connection, article_id: int, count: int) -> None:
+    conn.execute(update(_articles).where(_articles.c.id == article_id).values(report_count=count))
+
+
+def is_known_url(conn: Connection, url: str) -> bool:
+    return conn.execute(select(_articles.c.id).where(_articles.c.url == url)).first() is not None
+
+
+def count_articles(conn: Connection) -> int:
+    return len(conn.execute(select(_articles.c.id)).all())

@@ -1,0 +1,125 @@
+"""Alerts and the outbox: what was (or would be) sent, and what is still to deliver."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import cast
+
+from sqlalchemy import Connection, Table, func, select, update
+
+from monitor.records import Alert
+from monitor.store._sql import insert_ignore
+from monitor.store.schema import AlertRow, OutboxRow
+
+_alerts = cast(Table, AlertRow.__table__)
+_outbox = cast(Table, OutboxRow.__table__)
+
+
+def enqueue_alert(
+    conn: Connection,
+    *,
+    event_id: int,
+    version: int,
+    kind: str,
+    payload: str,
+    webhooks: Sequence[str],
+    now: datetime,
+) -> int | None:
+    """Record an alert and one pending outbox row per webhook, in the caller's transaction.
+
+    The dedupe key (event and version) makes a second enqueue of the same alert a no-op.
+    """
+    alert_id = insert_ignore(
+        conn,
+        _alerts,
+        {
+            "dedupe_key": f"event-{event_id}-v{version}",
+            "event_id": event_id,
+            "kind": kind,
+            "payload": payload,
+            "created_at": now,
+        },
+    )
+    if alert_id is None:
+        return None
+    for webhook in webhooks:
+        insert_ignore(
+            conn,
+            _outbox,
+            {
+                "alert_id": alert_id,
+                "webhook": webhook,
+                "status": "pending",
+                "attempts": 0,
+                "next_attempt_at": now,
+            },
+        )
+    return alert_id
+
+
+def list_alerts(conn: Connection) -> list[Alert]:
+    rows = conn.execute(select(_alerts).order_by(_alerts.c.id)).all()
+    return [
+        Alert(id=r.id, event_id=r.event_id, kind=r.kind, created_at=r.created_at, payload=r.payload)
+        for r in rows
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """One alert due to one webhook."""
+
+    id: int
+    alert_id: int
+    webhook: str
+    attempts: int
+    payload: str
+    dedupe_key: str
+
+
+def claim_due(conn: Connection, *, now: datetime, limit: int = 50) -> list[Delivery]:
+    """Pending deliveries whose time has come, oldest first."""
+    rows = conn.execute(
+        select(
+            _outbox.c.id,
+            _outbox.c.alert_id,
+            _outbox.c.webhook,
+            _outbox.c.attempts,
+            _alerts.c.payload,
+            _alerts.c.dedupe_key,
+        )
+        .join(_alerts, _alerts.c.id == _outbox.c.alert_id)
+        .where(_outbox.c.status == "pending", _outbox.c.next_attempt_at <= now)
+        .order_by(_outbox.c.next_attempt_at, _outbox.c.id)
+        .limit(limit)
+    ).all()
+    return [
+        Delivery(r.id, r.alert_id, r.webhook, r.attempts, r.payload, r.dedupe_key) for r in rows
+    ]
+
+
+def mark_sent(conn: Connection, delivery_id: int, *, now: datetime) -> None:
+    conn.execute(
+        update(_outbox)
+        .where(_outbox.c.id == delivery_id)
+        .values(status="sent", sent_at=now, attempts=_outbox.c.attempts + 1, last_error=None)
+    )
+
+
+def mark_failed(
+    conn: Connection, delivery_id: int, *, error: str, retry_at: datetime | None
+) -> None:
+    """Record a failed attempt; ``retry_at`` None gives up (the row becomes dead)."""
+    values: dict[str, object] = {"attempts": _outbox.c.attempts + 1, "last_error": error[:2000]}
+    if retry_at is None:
+        values["status"] = "dead"
+    else:
+        values["next_attempt_at"] = retry_at
+    conn.execute(update(_outbox).where(_outbox.c.id == delivery_id).values(**values))
+
+
+def count_by_status(conn: Connection) -> dict[str, int]:
+    rows = conn.execute(select(_outbox.c.status, func.count()).group_by(_outbox.c.status)).all()
+    return {r[0]: int(r[1]) for r in rows}

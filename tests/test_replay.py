@@ -1,0 +1,176 @@
+"""Replay of the user's seed corpus against its gold labels (monitor/replay.py)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from monitor.pipeline.rules import Ruleset
+from monitor.process import AlertPolicy
+from monitor.records import Event
+from monitor.replay import replay
+from monitor.store import Store
+from monitor.store import events as event_store
+from monitor.store import outbox as outbox_store
+from tests.conftest import SEEDS, SEEDS_GOLD
+
+NOW = datetime(2026, 1, 1, tzinfo=UTC)
+FIELDS = (
+    "weapons",
+    "munitions_count",
+    "attack_count",
+    "claimed_by",
+    "outcome",
+    "injured",
+    "killed",
+)
+
+
+def _gold() -> list[dict[str, Any]]:
+    rows = [json.loads(line) for line in SEEDS_GOLD.read_text().splitlines() if line.strip()]
+    return [{**event, "file": row["file"]} for row in rows for event in row["events"]]
+
+
+def _replay(store: Store, rules: Ruleset, *paths: Path) -> list[Event]:
+    replay(list(paths), store=store, rules=rules, policy=AlertPolicy(), now=NOW)
+    with store.begin() as conn:
+        return event_store.list_events(conn)
+
+
+def _facts(event: Event) -> dict[str, Any]:
+    return {
+        "weapons": sorted(event.weapons),
+        "munitions_count": event.munitions_count,
+        "attack_count": event.attack_count,
+        "claimed_by": event.claimed_by,
+        "outcome": event.outcome.value,
+        "injured": event.injured,
+        "killed": event.killed,
+    }
+
+
+TRACKED_GOLD = [g for g in _gold() if g["base"] != "unnamed"]
+
+
+@pytest.mark.parametrize(
+    "gold", TRACKED_GOLD, ids=[f"{g['base']}-{g['date']}" for g in TRACKED_GOLD]
+)
+def test_seed_event_matches_gold(store: Store, rules: Ruleset, gold: dict[str, Any]) -> None:
+    """Each tracked-base attack of the seeds becomes one event with the gold base, day and facts."""
+    events = _replay(store, rules, SEEDS)
+    matches = [e for e in events if e.base_id == gold["base"] and str(e.day) == gold["date"]]
+    assert len(matches) == 1
+    expected = {k: (sorted(gold[k]) if k == "weapons" else gold[k]) for k in FIELDS}
+    assert _facts(matches[0]) == expected
+    assert matches[0].sources
+    assert matches[0].sources[0].evidence
+
+
+def test_seeds_give_no_other_tracked_event(store: Store, rules: Ruleset) -> None:
+    """The seeds yield exactly the ten tracked-base events of the gold file, nothing more."""
+    events = _replay(store, rules, SEEDS)
+    found = sorted((e.base_id, str(e.day)) for e in events if e.tracked)
+    assert found == sorted((g["base"], g["date"]) for g in TRACKED_GOLD)
+    assert len(found) == 10
+
+
+def test_unnamed_bases_are_kept_untracked(store: Store, rules: Ruleset) -> None:
+    """The attacks on unnamed bases in Syria are events with no base and tracked false."""
+    events = _replay(store, rules, SEEDS)
+    untracked = sorted((e.country, str(e.day), e.claimed_by) for e in events if not e.tracked)
+    expected = sorted(
+        (g["country"], g["date"], g["claimed_by"]) for g in _gold() if g["base"] == "unnamed"
+    )
+    assert untracked == expected
+    assert all(e.base_id is None and e.location is None for e in events if not e.tracked)
+
+
+def test_second_replay_adds_nothing(store: Store, rules: Ruleset) -> None:
+    """Replaying the same corpus again creates no new event and no new alert."""
+    first = _replay(store, rules, SEEDS)
+    with store.begin() as conn:
+        alerts_before = outbox_store.list_alerts(conn)
+    second = _replay(store, rules, SEEDS)
+    with store.begin() as conn:
+        alerts_after = outbox_store.list_alerts(conn)
+    assert [(e.id, e.key) for e in second] == [(e.id, e.key) for e in first]
+    assert alerts_after == alerts_before
+    assert len(alerts_before) == len(first)  # one event.created alert per event
+
+
+def test_copy_under_another_url_adds_nothing(store: Store, rules: Ruleset, tmp_path: Path) -> None:
+    """A seed copied under another file name (so another URL) is a duplicate by its text."""
+    first = _replay(store, rules, SEEDS)
+    copy = tmp_path / "copy"
+    copy.mkdir()
+    shutil.copy(SEEDS / "000_346e118d387ee447.txt", copy / "syndicated.txt")
+    second = _replay(store, rules, copy)
+    assert len(second) == len(first)
+    with store.begin() as conn:
+        assert len(outbox_store.list_alerts(conn)) == len(first)
+
+
+def test_replay_without_manifest_never_guesses_a_day(
+    store: Store, rules: Ruleset, tmp_path: Path
+) -> None:
+    """Without the manifest every tracked event is still found; undated articles give no day."""
+    bare = tmp_path / "bare"
+    bare.mkdir()
+    for seed in SEEDS.glob("*.txt"):
+        shutil.copy(seed, bare / seed.name)
+    events = _replay(store, rules, bare)
+    undated_files = {
+        json.loads(line)["file"] for line in (SEEDS / "manifest.jsonl").read_text().splitlines()
+    }
+    for gold in TRACKED_GOLD:
+        if gold["file"] in undated_files:
+            found = [
+                e
+                for e in events
+                if e.base_id == gold["base"]
+                and any(s.url.endswith(gold["file"]) for s in e.sources)
+            ]
+            assert len(found) == 1, gold
+            assert found[0].day is None
+        else:
+            assert [
+                e for e in events if e.base_id == gold["base"] and str(e.day) == gold["date"]
+            ], gold
+    assert all(str(e.day) in {g["date"] for g in TRACKED_GOLD} for e in events if e.day is not None)
+
+
+def test_file_without_url_gets_file_uri(store: Store, rules: Ruleset) -> None:
+    """An article read from a file with no known URL is cited by a file: URI ending in its name."""
+    events = _replay(store, rules, SEEDS)
+    urls = {s.url for e in events for s in e.sources}
+    assert "file://" + str((SEEDS / "000_346e118d387ee447.txt").resolve()) in urls
+
+
+def test_jsonl_corpus_with_bad_line_reports_where(
+    store: Store, rules: Ruleset, tmp_path: Path
+) -> None:
+    """A JSON Lines corpus is replayed; a broken line is reported with its file and line."""
+    corpus = tmp_path / "corpus.jsonl"
+    good = {
+        "url": "https://news.example/a",
+        "published": "2024-01-28",
+        "title": "Attack",
+        "text": "Three US soldiers were killed and 34 injured on Sunday when a drone struck "
+        "Tower 22, a US outpost in Jordan, the Pentagon said.",
+    }
+    corpus.write_text(json.dumps(good) + "\n{not json\n")
+    result = replay([corpus], store=store, rules=rules, policy=AlertPolicy(), now=NOW)
+    assert [p.where for p in result.problems] == [f"{corpus}:2"]
+    with store.begin() as conn:
+        (event,) = event_store.list_events(conn)
+    assert (event.base_id, str(event.day), event.killed, event.injured) == (
+        "tower-22",
+        "2024-01-28",
+        3,
+        34,
+    )
