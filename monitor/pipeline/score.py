@@ -1,0 +1,157 @@
+"""Score detected events against gold labels (the format of ``seeds.gold.jsonl``).
+
+Over tracked-base events: a predicted event matches a gold event of the same base whose day is
+within one day; an undated gold event is matched by a predicted event of that base citing the
+document among its sources. Each gold event is matched once: another predicted event for it is a
+duplicate and counts against precision. Gold events marked ``is_background`` are optional.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from monitor.pipeline.dedup import canonical_url
+from monitor.records import Event
+
+FIELDS = ("day", "weapons", "munitions_count", "claimed_by", "outcome")
+
+
+@dataclass(frozen=True, slots=True)
+class GoldEvent:
+    document: str  # the gold document id
+    urls: frozenset[str]  # URLs (or file names) under which the document is replayed
+    base: str
+    day: date | None
+    weapons: frozenset[str]
+    munitions_count: int | None
+    claimed_by: str | None
+    outcome: str
+    is_background: bool
+
+
+@dataclass(slots=True)
+class Score:
+    true_positives: int = 0
+    false_positives: list[Event] = field(default_factory=list)
+    duplicates: list[Event] = field(default_factory=list)
+    misses: list[GoldEvent] = field(default_factory=list)
+    field_hits: dict[str, int] = field(default_factory=lambda: dict.fromkeys(FIELDS, 0))
+    matched: int = 0
+
+    @property
+    def precision(self) -> float:
+        predicted = self.true_positives + len(self.false_positives) + len(self.duplicates)
+        return self.true_positives / predicted if predicted else 1.0
+
+    @property
+    def recall(self) -> float:
+        relevant = self.true_positives + len(self.misses)
+        return self.true_positives / relevant if relevant else 1.0
+
+    @property
+    def f1(self) -> float:
+        p, r = self.precision, self.recall
+        return 2 * p * r / (p + r) if p + r else 0.0
+
+    def field_accuracy(self) -> dict[str, float]:
+        return {k: (v / self.matched if self.matched else 1.0) for k, v in self.field_hits.items()}
+
+
+def gold_events(row: Mapping[str, Any]) -> list[GoldEvent]:
+    """The tracked-base gold events of one gold document."""
+    names = {canonical_url(str(v)) for v in (row.get("url"), row.get("file")) if v}
+    return [
+        GoldEvent(
+            document=str(row.get("id") or row.get("file")),
+            urls=frozenset(names),
+            base=event["base"],
+            day=date.fromisoformat(event["date"]) if event.get("date") else None,
+            weapons=frozenset(event.get("weapons") or ()),
+            munitions_count=event.get("munitions_count"),
+            claimed_by=event.get("claimed_by"),
+            outcome=event.get("outcome") or "unknown",
+            is_background=bool(event.get("is_background")),
+        )
+        for event in row.get("events", ())
+        if event.get("base") and event["base"] != "unnamed"
+    ]
+
+
+def score_events(events: Sequence[Event], gold: Sequence[GoldEvent]) -> Score:
+    """Precision, recall, duplicates and per-field accuracy of ``events`` against ``gold``."""
+    score = Score()
+    claimed: dict[int, Event] = {}
+    for event in (e for e in events if e.tracked):
+        index = _match(event, gold, claimed)
+        if index is None:
+            score.false_positives.append(event)
+        elif index in claimed:
+            score.duplicates.append(event)
+        else:
+            claimed[index] = event
+    for index, gold_event in enumerate(gold):
+        event = claimed.get(index)
+        if event is None:
+            if not gold_event.is_background:
+                score.misses.append(gold_event)
+            continue
+        score.true_positives += 1
+        score.matched += 1
+        for name, hit in _field_hits(event, gold_event).items():
+            score.field_hits[name] += int(hit)
+    # Background events found are neither required nor false: drop them from the counts.
+    background_found = sum(1 for i, g in enumerate(gold) if g.is_background and i in claimed)
+    score.true_positives -= background_found
+    score.matched -= background_found
+    for i, g in enumerate(gold):
+        if g.is_background and i in claimed:
+            for name, hit in _field_hits(claimed[i], g).items():
+                score.field_hits[name] -= int(hit)
+    return score
+
+
+def _match(event: Event, gold: Sequence[GoldEvent], claimed: Mapping[int, Event]) -> int | None:
+    """The gold event this one reports: unclaimed matches first, then a claimed one."""
+    candidates = []
+    for index, gold_event in enumerate(gold):
+        if gold_event.base != event.base_id:
+            continue
+        if gold_event.day is None:
+            if _cites(event, gold_event):
+                candidates.append((0, index))
+        elif event.day is not None and abs((event.day - gold_event.day).days) <= 1:
+            candidates.append((abs((event.day - gold_event.day).days), index))
+        elif event.day is None and _cites(event, gold_event):
+            candidates.append((2, index))
+    if not candidates:
+        return None
+    candidates.sort(key=lambda c: (c[1] in claimed, c[0]))
+    return candidates[0][1]
+
+
+def _cites(event: Event, gold_event: GoldEvent) -> bool:
+    return any(
+        source.url in gold_event.urls or any(source.url.endswith("/" + u) for u in gold_event.urls)
+        for source in event.sources
+    )
+
+
+def _field_hits(event: Event, gold: GoldEvent) -> dict[str, bool]:
+    weapons = frozenset(event.weapons) - {"unknown"}
+    return {
+        "day": event.day == gold.day,
+        "weapons": weapons == gold.weapons - {"unknown"},
+        "munitions_count": event.munitions_count == gold.munitions_count,
+        "claimed_by": _same_group(event.claimed_by, gold.claimed_by),
+        "outcome": event.outcome.value == gold.outcome,
+    }
+
+
+def _same_group(found: str | None, gold: str | None) -> bool:
+    if found is None or gold is None:
+        return found is gold
+    a, b = found.casefold(), gold.casefold()
+    return a == b or a in b or b in a

@@ -1,0 +1,115 @@
+"""The command line (monitor/cli.py), through click's CliRunner."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from monitor.cli import cli
+from tests.conftest import ROOT, SEEDS
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> Path:
+    """The shipped config with its store in a temporary directory."""
+    text = (ROOT / "config.yaml").read_text().replace(
+        "database: sqlite:///var/monitor.db", f"database: sqlite:///{tmp_path / 'm.db'}"
+    )
+    path = tmp_path / "config.yaml"
+    path.write_text(text)
+    return path
+
+
+def _run(config: Path, *args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli, ["--config", str(config), "--log-level", "error", *args])
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_replay_then_events_in_every_format(config: Path) -> None:
+    """replay fills the store; events lists the same events as table, jsonl and csv."""
+    code, out, _ = _run(config, "replay", str(SEEDS))
+    assert code == 0
+    assert "12 events created" in out
+    code, jsonl, _ = _run(config, "events", "--format", "jsonl", "--tracked-only")
+    rows = [json.loads(line) for line in jsonl.splitlines()]
+    assert len(rows) == 10
+    assert all(r["tracked"] and r["base"] and r["sources"] for r in rows)
+    _, table, _ = _run(config, "events")
+    assert table.strip().endswith("12 events")
+    _, text, _ = _run(config, "events", "--format", "csv", "--base", "ain-al-asad")
+    records = list(csv.DictReader(io.StringIO(text)))
+    assert {r["base"] for r in records} == {"ain-al-asad"}
+    assert len(records) == 5
+
+
+def test_alerts_list_shows_recorded_alerts(config: Path) -> None:
+    """After a replay, alerts list shows one recorded alert per event and no deliveries."""
+    _run(config, "replay", str(SEEDS))
+    code, out, _ = _run(config, "alerts", "list")
+    assert code == 0
+    assert "12 alerts; deliveries: none" in out
+
+
+def test_db_upgrade_and_current(config: Path) -> None:
+    """db upgrade brings the store to head, and db current says so."""
+    code, out, _ = _run(config, "db", "upgrade")
+    assert code == 0
+    assert out.startswith("database at revision ")
+    _, current, _ = _run(config, "db", "current")
+    revision = out.split()[-1]
+    assert current.strip() == f"database: {revision}; code: {revision}"
+
+
+def test_events_on_a_fresh_database_asks_for_upgrade(config: Path) -> None:
+    """Reading a database that was never upgraded says which command fixes it, in one line."""
+    code, _, err = _run(config, "events")
+    assert code == 1
+    assert "monitor db upgrade" in err
+    assert "Traceback" not in err
+
+
+def test_config_show_masks_secrets(config: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """config show prints the settings with webhook secrets and database passwords masked."""
+    text = config.read_text().replace(
+        "  webhooks: []",
+        "  webhooks:\n    - url: https://hooks.example/x\n      secret: ${HOOK_SECRET}",
+    )
+    config.write_text(text)
+    monkeypatch.setenv("HOOK_SECRET", "very-secret-value")
+    monkeypatch.setenv("MONITOR_DATABASE_URL", "postgresql+psycopg://u:dbpassword@h/db")
+    code, out, _ = _run(config, "config", "show")
+    assert code == 0
+    assert "very-secret-value" not in out
+    assert "dbpassword" not in out
+    assert json.loads(out)["alerts"]["webhooks"][0]["secret"] == "********"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["replay", "/no/such/corpus"], "no such file or directory"),
+        (["events", "--format", "xml"], "Invalid value for '--format'"),
+    ],
+    ids=["missing-corpus", "bad-format"],
+)
+def test_bad_arguments_give_one_line(config: Path, args: list[str], message: str) -> None:
+    """Bad arguments and paths are one clear line on stderr, never a traceback."""
+    code, _, err = _run(config, *args)
+    assert code != 0
+    assert message in err
+    assert "Traceback" not in err
+
+
+def test_invalid_config_is_one_line(tmp_path: Path) -> None:
+    """A broken config file is reported as one line naming the key and line."""
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("feeds:\n  - url: https://a.example/\n    interval: soon\n")
+    result = CliRunner().invoke(cli, ["--config", str(bad), "config", "show"])
+    assert result.exit_code == 1
+    assert "line 3: feeds[0].interval" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1

@@ -1,0 +1,103 @@
+"""Configuration loading and validation (monitor/settings.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from monitor.errors import ConfigError
+from monitor.settings import load_settings, parse_duration, parse_settings
+
+BASE = """
+bases:
+  - id: tower-22
+    name: Tower 22
+    country: JO
+    location: [33.3, 38.7]
+    aliases: [Tower 22]
+"""
+
+
+def test_shipped_config_is_valid(settings) -> None:  # type: ignore[no-untyped-def]
+    """The shipped config.yaml loads, tracks every canonical base and polls real feeds."""
+    ids = {b.id for b in settings.bases}
+    assert {"ain-al-asad", "harir", "erbil-air-base", "tower-22", "al-tanf", "conoco"} <= ids
+    assert len(ids) >= 20
+    assert all(f.url.startswith("https://") for f in settings.feeds)
+    assert settings.database_url.startswith("sqlite:///")
+
+
+@pytest.mark.parametrize(
+    ("value", "seconds"),
+    [(90, 90.0), ("90s", 90.0), ("5m", 300.0), ("1h", 3600.0), ("2d", 172800.0), ("1.5m", 90.0)],
+    ids=["int", "seconds", "minutes", "hours", "days", "fraction"],
+)
+def test_parse_duration(value: object, seconds: float) -> None:
+    """Durations accept plain seconds and s/m/h/d suffixes."""
+    assert parse_duration(value) == seconds
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("feeds:\n  - name: x\n    url: ftp://x\n", "line 3: feeds[0].url"),
+        ("feeds:\n  - url: https://a.example/\n    interval: soon\n", "line 3: feeds[0].interval"),
+        ("bases:\n  - id: Bad Id\n    name: x\n", "line 2: bases[0].id"),
+        (BASE + "    colour: red\n", "bases[0].colour: unknown key"),
+        (BASE.replace("[33.3, 38.7]", "[133.3, 38.7]"), "line 6: bases[0].location"),
+        ("alerts:\n  webhooks:\n    - url: ${NOPE_UNSET}\n", "environment variable NOPE_UNSET"),
+        ("alerts:\n  webhooks:\n    - url: https://h.example/\n      format: fax\n", "format"),
+        ("feeds: [\n", "invalid YAML"),
+        ("databse: x\n", "line 1: databse: unknown key"),
+    ],
+    ids=["feed-scheme", "interval", "base-id", "unknown-key", "latitude", "missing-env",
+         "format", "yaml-syntax", "typo"],
+)
+def test_invalid_config_names_key_and_line(text: str, message: str) -> None:
+    """Each validation error names the offending key (and its line where there is one)."""
+    with pytest.raises(ConfigError, match="config: ") as raised:
+        parse_settings(text, {}, path=Path("c.yaml"))
+    assert message in str(raised.value)
+
+
+def test_environment_overrides_database_and_fills_secrets(tmp_path: Path) -> None:
+    """MONITOR_DATABASE_URL wins over the file; ${NAME} and NAME_FILE fill webhook values."""
+    secret_file = tmp_path / "secret"
+    secret_file.write_text("s3cret-from-file\n")
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        "database: sqlite:///local.db\n"
+        "alerts:\n  webhooks:\n    - url: ${HOOK_URL}\n      secret: ${HOOK_SECRET}\n"
+    )
+    env = {"MONITOR_DATABASE_URL": "postgresql+psycopg://u:pw@db/m", "HOOK_URL":
+           "https://hooks.example/x", "HOOK_SECRET_FILE": str(secret_file)}
+    settings = load_settings(config, env)
+    assert settings.database_url == "postgresql+psycopg://u:pw@db/m"
+    (hook,) = settings.alerts.webhooks
+    assert (hook.url, hook.secret) == ("https://hooks.example/x", "s3cret-from-file")
+    shown = str(settings.redacted())
+    assert "pw" not in shown
+    assert "s3cret" not in shown
+    assert "s3cret" not in repr(settings)
+
+
+def test_relative_sqlite_path_is_relative_to_config(tmp_path: Path) -> None:
+    """A relative SQLite path in the file resolves beside the config file, not the cwd."""
+    config = tmp_path / "config.yaml"
+    config.write_text("database: sqlite:///var/m.db\n")
+    assert load_settings(config, {}).database_url == f"sqlite:///{tmp_path / 'var' / 'm.db'}"
+
+
+def test_missing_file_is_a_config_error(tmp_path: Path) -> None:
+    """A missing config file is reported with its path."""
+    with pytest.raises(ConfigError, match="cannot read .*nope.yaml"):
+        load_settings(tmp_path / "nope.yaml", {})
+
+
+def test_config_path_defaults_to_environment(tmp_path: Path) -> None:
+    """Without a path, MONITOR_CONFIG names the file."""
+    config = tmp_path / "elsewhere.yaml"
+    config.write_text(BASE)
+    settings = load_settings(None, {"MONITOR_CONFIG": str(config)})
+    assert [b.id for b in settings.bases] == ["tower-22"]
