@@ -17,20 +17,34 @@ from monitor.records import Attribution, Event, Outcome, Source
 from tests.conftest import ROOT
 
 SAMPLE = Event(
-    id=7, key="tower-22/2024-01-28", base_id="tower-22", base_name="Tower 22",
-    base_mention="Tower 22", country="JO", location=(33.3167, 38.6906), day=date(2024, 1, 28),
-    day_expression="on sunday", weapons=("drone",), munitions_count=1, attack_count=1,
-    claimed_by="Islamic Resistance in Iraq", attribution=Attribution.CONFIRMED,
-    outcome=Outcome.CASUALTIES, injured=34, killed=3,
+    id=7,
+    key="tower-22/2024-01-28",
+    base_id="tower-22",
+    base_name="Tower 22",
+    base_mention="Tower 22",
+    country="JO",
+    location=(33.3167, 38.6906),
+    day=date(2024, 1, 28),
+    day_expression="on sunday",
+    weapons=("drone",),
+    munitions_count=1,
+    attack_count=1,
+    claimed_by="Islamic Resistance in Iraq",
+    attribution=Attribution.CONFIRMED,
+    outcome=Outcome.CASUALTIES,
+    injured=34,
+    killed=3,
     first_reported_at=datetime(2024, 1, 28, 15, 2, 11, tzinfo=UTC),
     updated_at=datetime(2024, 1, 29, 9, 40, tzinfo=UTC),
-    sources=(Source(
-        url="https://news.example/2024/01/28/tower-22",
-        title="Three US troops killed in drone attack in Jordan",
-        published_at=datetime(2024, 1, 28, 15, 0, tzinfo=UTC),
-        evidence="Three US soldiers were killed and 34 injured on Sunday when a one-way attack "
-                 "drone struck Tower 22, a US outpost in Jordan, the Pentagon said.",
-    ),),
+    sources=(
+        Source(
+            url="https://news.example/2024/01/28/tower-22",
+            title="Three US troops killed in drone attack in Jordan",
+            published_at=datetime(2024, 1, 28, 15, 0, tzinfo=UTC),
+            evidence="Three US soldiers were killed and 34 injured on Sunday when a one-way attack "
+            "drone struck Tower 22, a US outpost in Jordan, the Pentagon said.",
+        ),
+    ),
 )
 
 
@@ -55,18 +69,25 @@ def test_every_format_renders_the_event(fmt: str) -> None:
 
 def test_long_evidence_is_cut_to_the_service_limit() -> None:
     """A huge evidence text stays within Slack's section limit."""
-    long_source = Source(url="https://x.example/", title="t", published_at=None,
-                         evidence="word " * 5000)
-    event = Event(**{**{f: getattr(SAMPLE, f) for f in SAMPLE.__slots__},  # type: ignore[arg-type]
-                     "sources": (long_source,) * 5})
+    long_source = Source(
+        url="https://x.example/", title="t", published_at=None, evidence="word " * 5000
+    )
+    event = Event(
+        **{
+            **{f: getattr(SAMPLE, f) for f in SAMPLE.__slots__},  # type: ignore[arg-type]
+            "sources": (long_source,) * 5,
+        }
+    )
     slack = json.loads(render_alert(alert_body("event.created", event), "slack"))
     assert len(slack["blocks"][1]["text"]["text"]) <= 3000
 
 
 @pytest.mark.parametrize(
     ("secret", "key"),
-    [("plain-secret", b"plain-secret"),
-     ("whsec_" + base64.b64encode(b"raw key bytes").decode(), b"raw key bytes")],
+    [
+        ("plain-secret", b"plain-secret"),
+        ("whsec_" + base64.b64encode(b"raw key bytes").decode(), b"raw key bytes"),
+    ],
     ids=["text-secret", "whsec-base64"],
 )
 def test_signature_follows_standard_webhooks(secret: str, key: bytes) -> None:

@@ -17,8 +17,10 @@ from tests.conftest import ROOT, SEEDS
 @pytest.fixture
 def config(tmp_path: Path) -> Path:
     """The shipped config with its store in a temporary directory."""
-    text = (ROOT / "config.yaml").read_text().replace(
-        "database: sqlite:///var/monitor.db", f"database: sqlite:///{tmp_path / 'm.db'}"
+    text = (
+        (ROOT / "config.yaml")
+        .read_text()
+        .replace("database: sqlite:///var/monitor.db", f"database: sqlite:///{tmp_path / 'm.db'}")
     )
     path = tmp_path / "config.yaml"
     path.write_text(text)

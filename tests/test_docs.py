@@ -32,7 +32,8 @@ def test_command_help_has_example(path: str, command: click.Command) -> None:
 
 
 @pytest.mark.parametrize(
-    "path", [p for p, c in COMMANDS if not isinstance(c, click.Group)],
+    "path",
+    [p for p, c in COMMANDS if not isinstance(c, click.Group)],
     ids=[p for p, c in COMMANDS if not isinstance(c, click.Group)],
 )
 def test_command_is_in_readme(path: str) -> None:

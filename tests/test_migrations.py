@@ -24,7 +24,9 @@ PG_URL = os.environ.get("MONITOR_TEST_PG_URL")
 def pg_store() -> Iterator[Store]:
     """A fresh PostgreSQL database for this test, dropped afterwards."""
     if not PG_URL:
-        pytest.skip("MONITOR_TEST_PG_URL is not set (e.g. postgresql+psycopg://postgres@127.0.0.1/test)")
+        pytest.skip(
+            "MONITOR_TEST_PG_URL is not set (e.g. postgresql+psycopg://postgres@127.0.0.1/test)"
+        )
     name = f"monitor_test_{uuid.uuid4().hex[:12]}"
     admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:

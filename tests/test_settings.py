@@ -51,8 +51,17 @@ def test_parse_duration(value: object, seconds: float) -> None:
         ("feeds: [\n", "invalid YAML"),
         ("databse: x\n", "line 1: databse: unknown key"),
     ],
-    ids=["feed-scheme", "interval", "base-id", "unknown-key", "latitude", "missing-env",
-         "format", "yaml-syntax", "typo"],
+    ids=[
+        "feed-scheme",
+        "interval",
+        "base-id",
+        "unknown-key",
+        "latitude",
+        "missing-env",
+        "format",
+        "yaml-syntax",
+        "typo",
+    ],
 )
 def test_invalid_config_names_key_and_line(text: str, message: str) -> None:
     """Each validation error names the offending key (and its line where there is one)."""
@@ -70,8 +79,11 @@ def test_environment_overrides_database_and_fills_secrets(tmp_path: Path) -> Non
         "database: sqlite:///local.db\n"
         "alerts:\n  webhooks:\n    - url: ${HOOK_URL}\n      secret: ${HOOK_SECRET}\n"
     )
-    env = {"MONITOR_DATABASE_URL": "postgresql+psycopg://u:pw@db/m", "HOOK_URL":
-           "https://hooks.example/x", "HOOK_SECRET_FILE": str(secret_file)}
+    env = {
+        "MONITOR_DATABASE_URL": "postgresql+psycopg://u:pw@db/m",
+        "HOOK_URL": "https://hooks.example/x",
+        "HOOK_SECRET_FILE": str(secret_file),
+    }
     settings = load_settings(config, env)
     assert settings.database_url == "postgresql+psycopg://u:pw@db/m"
     (hook,) = settings.alerts.webhooks
@@ -91,7 +103,7 @@ def test_relative_sqlite_path_is_relative_to_config(tmp_path: Path) -> None:
 
 def test_missing_file_is_a_config_error(tmp_path: Path) -> None:
     """A missing config file is reported with its path."""
-    with pytest.raises(ConfigError, match="cannot read .*nope.yaml"):
+    with pytest.raises(ConfigError, match=r"cannot read .*nope\.yaml"):
         load_settings(tmp_path / "nope.yaml", {})
 
 

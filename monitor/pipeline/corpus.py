@@ -93,12 +93,11 @@ def find_dateline(text: str) -> datetime | None:
     """The full date (day, month, year) printed near the top of a page, if any."""
     head = fold("\n".join(text.splitlines()[:_DATELINE_LINES]))
     for pattern in _DATELINES:
-        match = pattern.search(head)
-        if match:
+        for match in pattern.finditer(head):
             try:
                 day = date(int(match["year"]), MONTHS[match["month"]], int(match["day"]))
             except ValueError:
-                continue
+                continue  # "31 February": not a date; a later one may be
             return _day_start(day)
     return None
 

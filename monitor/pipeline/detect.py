@@ -23,7 +23,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from monitor.pipeline.dates import DayMention, find_days, resolve_day
+from monitor.pipeline.dates import MONTHS, DayMention, find_days, resolve_day
 from monitor.pipeline.numbers import parse_number
 from monitor.pipeline.rules import BaseMention, Ruleset
 from monitor.pipeline.sentences import Sentence, split_sentences
@@ -37,6 +37,18 @@ HISTORY_AFTER_DAYS = 30
 ANAPHORA_REACH = 3
 # Clause boundaries inside one sentence: facts on either side belong to their own base.
 _CLAUSE = re.compile(r",\s*(?:while|whereas|but)\s|;\s|\swhile\s|\swhereas\s|,\s*and\s+(?=the\s)")
+# "the attack", "the drones", "Sunday's strike": one attack, unlike "the attacks".
+_BACK_REFERENCE = re.compile(
+    r"(?<![a-z])(?:the|this|that|these|those|its|[a-z]+day's)\s+(?:[\w-]+\s+){0,2}"
+    r"(?:attack|strike|assault|incident|drones?|rockets?|missiles?|shells?)(?![a-z])"
+    r"|(?<![a-z])(?:the|this|that) (?:base|facility|site)(?![a-z])"
+)
+_CLAUSE_BOUNDARY = re.compile(r"[;.]\s|,\s+(?:while|but|whereas)\s|$")
+_MONTH_NAMES = "|".join(sorted(MONTHS, key=len, reverse=True))
+_YEAR = re.compile(
+    r"\b(?:in|since|during|of)\s+(?:(?:early|late|mid-?)\s*)?"
+    rf"(?:(?P<month>{_MONTH_NAMES})\.?\s+)?(?P<year>(?:19|20)\d\d)\b"
+)
 _ANAPHOR = re.compile(
     r"(?<![a-z])(?:the|this|that|these|those|its|tuesday's|monday's|wednesday's|thursday's|"
     r"friday's|saturday's|sunday's)\s+(?:[\w-]+\s+){0,2}"
@@ -106,7 +118,7 @@ def detect_events(article: Article, rules: Ruleset) -> list[Report]:
     recent: list[_Frame] = []  # frames touched by the latest event sentence
     context = _Context()
     for sentence in sentences:
-        masked = _mask_negatives(sentence.folded, rules)
+        masked = _mask_negatives(sentence.folded, rules, published)
         days = [d for d in find_days(sentence.folded) if not d.is_period_bound]
         days = [d for d in days if not masked[d.start : d.end].isspace()]
         bases = [m for m in rules.find_bases(sentence.folded)]
@@ -151,21 +163,46 @@ def _with_title(article: Article) -> str:
     return article.text
 
 
-def _mask_negatives(folded: str, rules: Ruleset) -> str:
-    """Blank out threats, tallies, history and US strikes, so their words trigger nothing."""
+def _mask_negatives(folded: str, rules: Ruleset, published: date | None) -> str:
+    """Blank out threats, tallies, history and US strikes, so their words trigger nothing.
+
+    A tally or a US strike blanks its own words; a threat blanks what follows it in its
+    clause ("threatened to attack X"); a recollection ("four years ago", "in January 2020"
+    seen from 2023) blanks its whole clause.
+    """
     chars = list(folded)
     for pattern in (rules.tallies, rules.own_strikes):
         for match in pattern.finditer(folded):
             chars[match.start() : match.end()] = " " * (match.end() - match.start())
-    for pattern in (rules.threats, rules.history):
-        for match in pattern.finditer(folded):
-            end = _clause_end(folded, match.end())
-            chars[match.start() : end] = " " * (end - match.start())
+    for match in rules.threats.finditer(folded):
+        end = _clause_end(folded, match.end())
+        chars[match.start() : end] = " " * (end - match.start())
+    past = [m.span() for m in rules.history.finditer(folded)]
+    past += [m.span() for m in _YEAR.finditer(folded) if _is_past_year(m, published)]
+    for start, end in past:
+        first, last = _clause_start(folded, start), _clause_end(folded, end)
+        chars[first:last] = " " * (last - first)
     return "".join(chars)
 
 
+def _is_past_year(match: re.Match[str], published: date | None) -> bool:
+    """Whether "in [Month] YYYY" lies more than a month before publication."""
+    if published is None:
+        return False
+    year = int(match.group("year"))
+    month = MONTHS.get(match.group("month") or "", 12)
+    return (
+        (year, month) < (published.year, published.month - 1) if year <= published.year else False
+    )
+
+
+def _clause_start(folded: str, end: int) -> int:
+    starts = [m.end() for m in _CLAUSE_BOUNDARY.finditer(folded, 0, end) if m.end() > m.start()]
+    return starts[-1] if starts else 0
+
+
 def _clause_end(folded: str, start: int) -> int:
-    match = re.compile(r"[;.]\s|,\s+(?:while|but|whereas)\s|$").search(folded, start)
+    match = _CLAUSE_BOUNDARY.search(folded, start)
     return match.start() if match else len(folded)
 
 
@@ -190,6 +227,13 @@ def _sentence_day(days: list[DayMention], published: date | None) -> tuple[date 
     return None, None
 
 
+def _nearest_day(
+    days: list[DayMention], position: int, published: date | None
+) -> tuple[date | None, str | None]:
+    """The day expression closest to ``position`` (a base mention) that resolves."""
+    return _sentence_day(sorted(days, key=lambda d: abs(d.start - position)), published)
+
+
 def _open_frames(
     sentence: Sentence,
     bases: list[BaseMention],
@@ -212,12 +256,9 @@ def _open_frames(
         clause_bases = {m.base_id for m in targets if clause.start <= m.start < clause.end + 1}
         if not rules.triggers.search(clause.text) and len(clauses) > 1:
             clause = _Clause(0, len(masked), masked)  # the trigger is in another clause
-        days = [d for d in find_days(clause.text) if not d.is_period_bound]
-        day, expression = _sentence_day(days, published)
-        if day is None and expression is None:
-            day, expression = _sentence_day(
-                [d for d in find_days(masked) if not d.is_period_bound], published
-            )
+        sentence_days = [d for d in find_days(masked) if not d.is_period_bound]
+        in_clause = [d for d in sentence_days if clause.start <= d.start < clause.end]
+        day, expression = _nearest_day(in_clause or sentence_days, mention.start, published)
         if day is None and expression is None:
             day, expression = context.day, context.day_expression
         frame = _find_frame(frames, base_id, day)
@@ -241,7 +282,7 @@ def _open_frames(
             rules,
             context,
             multi=len(base_ids) > 1,
-            clause=clause if len(clause_bases) == 1 else None,
+            clause=clause if len(clause_bases) == 1 and len(base_ids) > 1 else None,
         )
         if not frame.weapons and context.weapons and _ANAPHOR.search(masked):
             frame.weapons |= context.weapons  # "the other three strikes" continue the last
@@ -267,9 +308,17 @@ def _generic_frame(
     sentence: Sentence, masked: str, rules: Ruleset, context: _Context, published: date | None
 ) -> _Frame | None:
     """A frame for an attack on a target the text describes but does not name."""
-    target = rules.generic_targets.search(masked)
+    target = next(
+        (
+            match
+            for match in rules.generic_targets.finditer(masked)
+            if match.group(0).startswith(("a ", "an ", "one ", "where "))
+            or rules.targeting.search(masked, 0, match.start())
+        ),
+        None,
+    )
     if target is None:
-        return None
+        return None  # "coalition forces" as the agent, or a summary: not an attack's target
     days = [d for d in find_days(masked) if not d.is_period_bound]
     day, expression = _sentence_day(days, published)
     if day is None and expression is None:
@@ -370,8 +419,9 @@ def _note_context(
 
 
 def _refers_back(masked: str, rules: Ruleset) -> bool:
+    """Whether a sentence speaks of the attack just reported (not of "the attacks" in general)."""
     return bool(
-        _ANAPHOR.search(masked)
+        _BACK_REFERENCE.search(masked)
         or rules.claims.search(masked)
         or rules.no_damage.search(masked)
         or rules.intercepted.search(masked)
@@ -433,10 +483,13 @@ def _casualty_count(text: str, match: re.Match[str]) -> int | None:
     before = _WORD.findall(text[max(0, match.start() - 80) : match.start()])
     for word in reversed(before[-_CASUALTY_REACH:]):
         if _CASUALTY_WORD.fullmatch(word):
-            return None  # that number belongs to the previous casualty word
+            break  # a number further back belongs to the previous casualty word
         number = _count_word(word)
         if number is not None:
             return number
+    after = _WORD.findall(text, match.end(), match.end() + 30)[:2]  # "wounded two soldiers"
+    if after and match.group("kind") in {"killed", "wounded", "injured"}:
+        return _count_word(after[0])
     return None
 
 

@@ -96,8 +96,8 @@ ATTACK_TRIGGERS = (
     r"hits",
     r"shell(?:ed|ing)",
     r"bombard(?:ed|ment)",
-    r"fired (?:at|on|toward|towards|upon)",
-    r"launched (?:at|against|toward|towards|on)",
+    r"fired (?:[\w-]+ ){0,4}?(?:at|on|toward|towards|upon|against)",
+    r"launched (?:[\w-]+ ){0,4}?(?:at|against|toward|towards|on)",
     r"came under",
     r"come under",
     r"comes under",
@@ -177,7 +177,14 @@ TALLIES = (
     r"(?:dozens|scores|hundreds|series|spate|wave|string|number|barrage of|many|numerous|"
     r"repeated|frequent|recurring|multiple|several|string)\s+(?:of\s+)?(?:\w+\s+){0,2}"
     r"(?:attacks|strikes|target)",
+    r"(?:has|have) (?:also )?claimed (?:responsibility for )?(?:[\w-]+ ){0,4}(?:attacks|strikes)",
+    r"(?:attacked|targeted|struck|hit|shelled) (?:more than |over |at least |about |nearly |some )?"
+    r"(?:\d+|[a-z]+(?:-[a-z]+)?) times",
+    r"a total of (?:\d+|[a-z]+(?:-[a-z]+)?)",
     r"(?:attacks|strikes) since",
+    r"(?:attacks|strikes) (?:[\w-]+ ){0,8}since",
+    r"(?:most|many|all|some|several|much|none|each|any|one|dozens|hundreds) of (?:the|these|those)"
+    r" (?:[\w-]+ ){0,2}(?:attacks|strikes)",
     r"since (?:mid-)?(?:october|november|december|the start|the war)",
     r"\d+ (?:\w+ ){0,2}attacks",
     r"(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)"
@@ -191,8 +198,31 @@ HISTORY = (
     r"historically",
     r"previously",
     r"last year",
-    r"in (?:19|20)\d\d\b",
     r"since the summer of",
+)
+# Other places whose names contain a base's name: masked before bases are looked up.
+FALSE_FRIENDS = (
+    r"bassel al-?assad(?: air ?base| airbase| airport| international airport)?",
+    r"hmeimim(?: air ?base| airbase)?",
+)
+# Words that may stand between a weak alias and its base word ("Tanf military garrison").
+BASE_MODIFIERS = (
+    r"military",
+    r"air",
+    r"us",
+    r"u\.s\.",
+    r"american",
+    r"coalition",
+    r"us-led",
+    r"oil",
+    r"gas",
+    r"army",
+    r"airport",
+    r"international",
+    r"border",
+    r"main",
+    r"forward",
+    r"operating",
 )
 # Strikes by US (or allied) forces: "US strikes", "retaliatory strikes", "self-defence strike".
 OWN_STRIKES = (
@@ -226,10 +256,13 @@ DAMAGE = (
 )
 CASUALTY_WORDS = (
     r"killed",
+    r"killing",
     r"dead",
     r"died",
     r"wounded",
+    r"wounding",
     r"injured",
+    r"injuring",
     r"hurt",
     r"casualties",
     r"injuries",
@@ -265,6 +298,24 @@ BASE_WORDS = (
     r"gas ?field",
     r"gas plant",
     r"site",
+)
+# Words just before a generic target that make it the object of the attack ("on US forces").
+TARGETING = (
+    r"on",
+    r"at",
+    r"against",
+    r"targeting",
+    r"targeted",
+    r"target",
+    r"attacked",
+    r"attack",
+    r"hit",
+    r"struck",
+    r"near",
+    r"toward",
+    r"towards",
+    r"striking",
+    r"hitting",
 )
 # Generic US/coalition targets for reports that name no tracked base.
 GENERIC_TARGETS = (

@@ -47,7 +47,7 @@ _WORD = "|".join(sorted([*_UNITS, *_TENS], key=len, reverse=True))
 # A count as written in the text (digits or words, "a dozen", "twenty-one"); the lookahead
 # keeps "one-way" and "two-day" from reading as counts.
 NUMBER = (
-    rf"(?:\d{{1,4}}(?:,\d{{3}})*|(?:{'|'.join(_TENS)})(?:[- ](?:{_DIGIT_WORDS}))?"
+    rf"(?:\d{{1,3}}(?:,\d{{3}})+|\d{{1,6}}|(?:{'|'.join(_TENS)})(?:[- ](?:{_DIGIT_WORDS}))?"
     rf"|a\s+dozen|{_WORD})(?![\w-]*-(?:way|day|year|month|week|hour|time|stor))"
 )
 _NUMBER_RE = re.compile(rf"^{NUMBER}$")
@@ -55,11 +55,11 @@ _NUMBER_RE = re.compile(rf"^{NUMBER}$")
 
 def parse_number(text: str) -> int | None:
     """``"four"`` -> 4, ``"21"`` -> 21, ``"twenty-one"`` -> 21, ``"a dozen"`` -> 12."""
-    words = text.strip().lower().replace(",", "")
+    words = text.strip().lower()
     if not words or not _NUMBER_RE.match(words):
         return None
-    if words.isdigit():
-        return int(words)
+    if words.replace(",", "").isdigit():
+        return int(words.replace(",", ""))
     if words.startswith("a ") and words.endswith("dozen"):
         return 12
     parts = re.split(r"[- ]+", words)

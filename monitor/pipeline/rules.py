@@ -17,8 +17,16 @@ from monitor.pipeline.sentences import fold
 from monitor.records import Base
 
 _SEPARATOR = r"[\s\-'().]*"
-# Fixed-width look-behinds (Python needs one per word): "base of X", "camp X".
-_AFTER_BASE_WORD = r"(?:(?<=base )|(?<=camp )|(?<=garrison )|(?<=field ))"
+# Fixed-width look-behinds (Python needs one per phrase): "base of X", "camp X".
+_AFTER_BASE_WORD = (
+    "(?:"
+    + "|".join(
+        f"(?<={word} {prep})"
+        for word in ("base", "camp", "garrison", "field")
+        for prep in ("", "of ", "at ", "in ")
+    )
+    + ")"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,11 +60,16 @@ class Ruleset:
     casualties: re.Pattern[str]
     intercepted: re.Pattern[str]
     generic_targets: re.Pattern[str]
+    targeting: re.Pattern[str]
+    false_friends: re.Pattern[str]
     countries: tuple[tuple[str, re.Pattern[str]], ...]
 
     def find_bases(self, folded: str) -> list[BaseMention]:
         """Every tracked-base mention in a folded text, left to right."""
         found = []
+        for friend in self.false_friends.finditer(folded):
+            span = friend.end() - friend.start()
+            folded = folded[: friend.start()] + " " * span + folded[friend.end() :]
         for match in self.aliases.finditer(folded):
             group = match.lastgroup
             assert group is not None
@@ -68,14 +81,15 @@ def compile_rules(bases: Sequence[Base]) -> Ruleset:
     """Precompile the gazetteer of ``bases`` and the lexicon; ConfigError on a bad alias."""
     alternatives: list[tuple[int, str, str]] = []  # (length, pattern, base id)
     base_word = _any(lexicon.BASE_WORDS)
+    modifiers = _any(lexicon.BASE_MODIFIERS)
     for base in bases:
         for alias in (base.name, *base.aliases):
             alternatives.append((len(alias), _alias_pattern(alias, base.id), base.id))
         for alias in base.weak_aliases:
             core = _alias_pattern(alias, base.id)
             weak = (
-                rf"(?:{core}(?=\s+(?:[\w\-.]+\s+){{0,2}}(?:{base_word})\b))"
-                rf"|(?:{_AFTER_BASE_WORD}(?:(?:of|at|in) )?{core})"
+                rf"(?:{core}(?=\s+(?:(?:{modifiers})\s+){{0,2}}(?:{base_word})\b))"
+                rf"|(?:{_AFTER_BASE_WORD}{core})"
             )
             alternatives.append((len(alias), weak, base.id))
     # Longest aliases first, so "erbil international airport" wins over "erbil airport".
@@ -108,6 +122,8 @@ def compile_rules(bases: Sequence[Base]) -> Ruleset:
         casualties=_words(lexicon.CASUALTY_WORDS),
         intercepted=_words(lexicon.INTERCEPTED),
         generic_targets=_words(lexicon.GENERIC_TARGETS),
+        targeting=re.compile(rf"(?<![a-z])(?:{_any(lexicon.TARGETING)})\s+(?:[\w-]+\s+){{0,2}}$"),
+        false_friends=_words(lexicon.FALSE_FRIENDS),
         countries=tuple((k, _words(v)) for k, v in sorted(lexicon.COUNTRIES.items())),
     )
 
@@ -134,5 +150,5 @@ def _munitions() -> re.Pattern[str]:
     nouns = _any(lexicon.MUNITION_NOUNS)
     return re.compile(
         rf"(?<![a-z0-9-])(?P<count>{NUMBER})\s+(?:(?:{adjectives})\s+){{0,3}}"
-        rf"(?P<noun>{nouns})(?![a-z0-9])(?!\s+(?:attacks?|strikes?|assaults?|warfare))"
+        rf"(?P<noun>{nouns})(?![a-z0-9])(?!\s+(?:attacks?|strikes?|assaults?|warfare)\b)"
     )

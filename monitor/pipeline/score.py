@@ -93,14 +93,14 @@ def score_events(events: Sequence[Event], gold: Sequence[GoldEvent]) -> Score:
         else:
             claimed[index] = event
     for index, gold_event in enumerate(gold):
-        event = claimed.get(index)
-        if event is None:
+        found = claimed.get(index)
+        if found is None:
             if not gold_event.is_background:
                 score.misses.append(gold_event)
             continue
         score.true_positives += 1
         score.matched += 1
-        for name, hit in _field_hits(event, gold_event).items():
+        for name, hit in _field_hits(found, gold_event).items():
             score.field_hits[name] += int(hit)
     # Background events found are neither required nor false: drop them from the counts.
     background_found = sum(1 for i, g in enumerate(gold) if g.is_background and i in claimed)

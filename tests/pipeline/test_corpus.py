@@ -96,11 +96,6 @@ def test_article_without_a_date_is_undated(raw: str) -> None:
     assert article.published_source == "none"
 
 
-@pytest.mark.xfail(
-    reason="find_dateline gives up on a pattern after its first match is an impossible date "
-    "instead of trying that pattern's later matches",
-    strict=True,
-)
 def test_dateline_skips_an_impossible_date() -> None:
     """An impossible date near the top does not hide a real dateline below it."""
     assert find_dateline("Archive: 31 February 2023\nPosted 1 Nov 2023\nText.") == _noon(

@@ -1,7 +1,7 @@
 """The extractor end to end on short wire-style articles: ``detect_events``.
 
-Cases marked ``BUG-`` are attacks (or non-attacks) the extractor currently gets wrong; they are
-strict xfails, so fixing the extractor turns them into failures that ask for the mark's removal.
+Cases listed in a ``*_BUGS`` table are ones the extractor gets wrong; they are strict xfails, so
+fixing the extractor turns them into failures that ask for the entry's removal.
 """
 
 from __future__ import annotations
@@ -246,45 +246,45 @@ POSITIVE_ROWS: list[tuple[str, str, str | None, dict[str, Any]]] = [
         {"base_id": "ain-al-asad", "day": date(2023, 10, 30)},
     ),
     (
-        "BUG-fired-n-rockets-at",
+        "fired-n-rockets-at",
         "Militants fired three rockets at the Conoco gas field base in eastern Syria on Monday.",
         PUBLISHED,
         {"base_id": "conoco", "day": MONDAY, "weapons": ("rocket",), "munitions_count": 3},
     ),
     (
-        "BUG-launched-n-drones-at",
+        "launched-n-drones-at",
         "Militants launched two drones at Harir air base on Monday.",
         PUBLISHED,
         {"base_id": "harir", "day": MONDAY, "weapons": ("drone",), "munitions_count": 2},
     ),
     (
-        "BUG-drones-attacked-count",
+        "drones-attacked-count",
         "Two drones attacked Harir air base on Monday.",
         PUBLISHED,
         {"base_id": "harir", "weapons": ("drone",), "munitions_count": 2},
     ),
     (
-        "BUG-shot-down-by-coalition",
+        "shot-down-by-coalition",
         "Two drones targeted al-Tanf garrison on Monday. Both drones were shot down by coalition "
         "forces.",
         PUBLISHED,
         {"base_id": "al-tanf", "munitions_count": 2, "outcome": Outcome.INTERCEPTED},
     ),
     (
-        "BUG-killing-wounding",
+        "killing-wounding",
         "A drone struck Tower 22 in northeastern Jordan on Sunday, killing three US soldiers and "
         "wounding 34 others.",
         PUBLISHED,
         {"base_id": "tower-22", "outcome": Outcome.CASUALTIES, "killed": 3, "injured": 34},
     ),
     (
-        "BUG-injuring",
+        "injuring",
         "Rockets hit Victory base on Monday, injuring two soldiers.",
         PUBLISHED,
         {"base_id": "victory-base", "outcome": Outcome.CASUALTIES, "injured": 2},
     ),
     (
-        "BUG-casualties-next-sentence",
+        "casualties-next-sentence",
         "A drone struck Tower 22 in northeastern Jordan on Sunday. Three US soldiers were killed "
         "and 34 were wounded in the attack.",
         PUBLISHED,
@@ -297,46 +297,26 @@ POSITIVE_ROWS: list[tuple[str, str, str | None, dict[str, Any]]] = [
         {"base_id": "victory-base", "outcome": Outcome.CASUALTIES, "injured": 2},
     ),
     (
-        "BUG-attack-wounded-n",
+        "attack-wounded-n",
         "Rockets hit Victory base on Monday. The attack wounded two soldiers.",
         PUBLISHED,
         {"base_id": "victory-base", "outcome": Outcome.CASUALTIES, "injured": 2},
     ),
     (
-        "BUG-semicolon-outcome",
+        "semicolon-outcome",
         "Rockets hit Victory base on Monday; at least five people were wounded.",
         PUBLISHED,
         {"base_id": "victory-base", "outcome": Outcome.CASUALTIES, "injured": 5},
     ),
     (
-        "BUG-retaliation-day",
+        "retaliation-day",
         "US forces struck Kataib Hezbollah sites near al-Qaim on Tuesday in retaliation for a "
         "drone attack on Ain al-Asad air base on Monday.",
         PUBLISHED,
         {"base_id": "ain-al-asad", "day": MONDAY, "weapons": ("drone",)},
     ),
 ]
-POSITIVE_BUGS = {
-    "BUG-fired-n-rockets-at": "trigger 'fired at' needs adjacent words: 'fired three rockets at "
-    "X' has no trigger, so no report",
-    "BUG-launched-n-drones-at": "trigger 'launched at' needs adjacent words: 'launched two "
-    "drones at X' has no trigger, so no report",
-    "BUG-drones-attacked-count": r"munitions lookahead (?!\s+attacks?) also rejects 'drones "
-    "attacked', so munitions_count is None",
-    "BUG-shot-down-by-coalition": "'by coalition forces' turns the follow-up sentence into a "
-    "generic-target frame (later dropped), so the interception is lost: outcome unknown",
-    "BUG-killing-wounding": "outcome unknown: 'killing'/'wounding' are not in the lexicon's "
-    "CASUALTY_WORDS, which gate casualty counting",
-    "BUG-injuring": "outcome unknown: 'injuring' is not in the lexicon's CASUALTY_WORDS",
-    "BUG-casualties-next-sentence": "'US soldiers' + 'attack' opens a generic-target frame "
-    "instead of adding the casualties to the Tower 22 frame: outcome unknown",
-    "BUG-attack-wounded-n": "injured is None: a count after a past-tense casualty verb "
-    "('wounded two soldiers') is not read, only 'N ... wounded' and 'wounding N'",
-    "BUG-semicolon-outcome": "with one base, the outcome is read only from the base's clause, "
-    "so casualties after ';' are lost: outcome unknown",
-    "BUG-retaliation-day": "the sentence's first day (the US strike's Tuesday) is given to the "
-    "base attack instead of the day next to the base",
-}
+POSITIVE_BUGS: dict[str, str] = {}
 POSITIVES, POSITIVE_IDS = _cases(POSITIVE_ROWS, POSITIVE_BUGS)
 
 
@@ -500,31 +480,20 @@ NEGATIVE_ROWS: list[tuple[str, str]] = [
         "The US military said it carried out a self-defense strike near Kirkuk on Monday.",
     ),
     (
-        "BUG-caption-month-year",
+        "caption-month-year",
         "A view of Ain al-Asad air base after it was hit by Iranian missiles in January 2020.",
     ),
     (
-        "BUG-tally-attacked-n-times",
+        "tally-attacked-n-times",
         "Ain al-Asad has been attacked more than 20 times since October 17.",
     ),
     (
-        "BUG-history-years-ago",
+        "history-years-ago",
         "Ain al-Asad air base was struck by Iranian ballistic missiles four years ago.",
     ),
 ]
-TRACKED_BUGS = {
-    "BUG-caption-month-year": "a caption dated 'in January 2020' (month and year, no day) is "
-    "neither a day nor HISTORY (only 'in 2020' is), so it becomes an undated tracked report",
-    "BUG-tally-attacked-n-times": "the tally mask blanks 'more than 20 times' but not the verb "
-    "'attacked' before it, so the tally becomes an undated tracked report",
-    "BUG-history-years-ago": "HISTORY is masked from 'years ago' to the clause end, not the "
-    "trigger before it, so history becomes an undated tracked report",
-}
-UNTRACKED_BUGS = {
-    **TRACKED_BUGS,
-    "tally-more-than-30-including-harir": "'come under' stays a trigger beside the masked tally "
-    "and 'US forces' is a generic target, so the tally yields an untracked (IQ) report",
-}
+TRACKED_BUGS: dict[str, str] = {}
+UNTRACKED_BUGS: dict[str, str] = {**TRACKED_BUGS}
 NO_TRACKED, NEGATIVE_IDS = _cases(NEGATIVE_ROWS, TRACKED_BUGS)
 NO_REPORT, _ = _cases(NEGATIVE_ROWS, UNTRACKED_BUGS)
 

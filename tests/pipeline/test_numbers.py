@@ -81,11 +81,6 @@ def test_parse_number_rejects_non_counts(text: str) -> None:
     assert parse_number(text) is None
 
 
-@pytest.mark.xfail(
-    reason="parse_number strips commas before matching NUMBER, so 5+ digit totals fail the "
-    r"\d{1,4} branch although NUMBER itself accepts '12,000'",
-    strict=True,
-)
 @pytest.mark.parametrize(
     ("text", "expected"), [("12,000", 12000), ("150,000", 150000)], ids=["12,000", "150,000"]
 )

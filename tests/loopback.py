@@ -1,0 +1,88 @@
+"""Real HTTP servers on 127.0.0.1 for integration tests: a feed/page server and a webhook sink."""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+@dataclass
+class Received:
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+
+@dataclass
+class Site:
+    """Documents served by path; records requests and answers ETag/304 like a real server."""
+
+    documents: dict[str, tuple[str, bytes]] = field(default_factory=dict)  # path -> (type, body)
+    requests: list[tuple[str, int]] = field(default_factory=list)  # (path, status)
+    posts: list[Received] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    base_url: str = ""
+
+    def put(self, path: str, content_type: str, body: str | bytes) -> None:
+        with self.lock:
+            self.documents[path] = (content_type, body.encode() if isinstance(body, str) else body)
+
+
+@contextmanager
+def serve(site: Site) -> Iterator[Site]:
+    """Serve ``site`` on a free loopback port for the duration of the block."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            with site.lock:
+                found = site.documents.get(self.path)
+            if found is None:
+                self._answer(404, b"not found", "text/plain")
+                return
+            content_type, body = found
+            etag = '"' + hashlib.sha256(body).hexdigest()[:16] + '"'
+            if self.headers.get("If-None-Match") == etag:
+                self._answer(304, b"", content_type, etag)
+                return
+            self._answer(200, body, content_type, etag)
+
+        def do_POST(self) -> None:
+            length = int(self.headers.get("Content-Length", "0"))
+            body = self.rfile.read(length)
+            with site.lock:
+                site.posts.append(
+                    Received(self.path, {k.lower(): v for k, v in self.headers.items()}, body)
+                )
+            self._answer(204, b"", "text/plain")
+
+        def _answer(
+            self, status: int, body: bytes, content_type: str, etag: str | None = None
+        ) -> None:
+            with site.lock:
+                site.requests.append((self.path, status))
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            if etag:
+                self.send_header("ETag", etag)
+            if status != 304:
+                self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            if status != 304:
+                self.wfile.write(body)
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    site.base_url = f"http://127.0.0.1:{server.server_address[1]}"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield site
+    finally:
+        server.shutdown()
+        server.server_close()
