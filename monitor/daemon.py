@@ -99,8 +99,10 @@ def _poll(
 ) -> None:
     with store.begin() as conn:
         feed = next((f for f in feed_store.list_feeds(conn) if f.id == feed_id), None)
-    if feed is not None:
-        refresh_feed(feed, client=client, store=store, rules=rules, now=_now(), policy=policy)
+    now = _now()
+    if feed is None or (feed.next_check_at is not None and feed.next_check_at > now):
+        return  # disabled, or backing off after failures (the row says until when)
+    refresh_feed(feed, client=client, store=store, rules=rules, now=now, policy=policy)
 
 
 def _install_signal_handlers(stop: threading.Event) -> None:
