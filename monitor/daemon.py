@@ -48,7 +48,7 @@ def run(settings: Settings, *, once: bool = False, stop: threading.Event | None 
     with make_client() as client:
         if once:
             for feed in feeds:
-                _poll(feed.id, client=client, store=store, rules=rules, policy=policy)
+                _poll(feed.id, client=client, store=store, rules=rules, policy=policy, force=True)
             deliver_due(client=client, store=store, webhooks=settings.alerts.webhooks, now=_now())
             return
         stop = stop or threading.Event()
@@ -95,12 +95,18 @@ def run(settings: Settings, *, once: bool = False, stop: threading.Event | None 
 
 
 def _poll(
-    feed_id: int, *, client: httpx.Client, store: Store, rules: Ruleset, policy: AlertPolicy
+    feed_id: int,
+    *,
+    client: httpx.Client,
+    store: Store,
+    rules: Ruleset,
+    policy: AlertPolicy,
+    force: bool = False,
 ) -> None:
     with store.begin() as conn:
         feed = next((f for f in feed_store.list_feeds(conn) if f.id == feed_id), None)
     now = _now()
-    if feed is None or (feed.next_check_at is not None and feed.next_check_at > now):
+    if feed is None or (not force and feed.next_check_at is not None and feed.next_check_at > now):
         return  # disabled, or backing off after failures (the row says until when)
     refresh_feed(feed, client=client, store=store, rules=rules, now=now, policy=policy)
 
