@@ -6,7 +6,7 @@ import json
 from datetime import UTC, datetime, timedelta
 
 from monitor.pipeline.rules import Ruleset
-from monitor.process import AlertPolicy, process_article
+from monitor.process import AlertPolicy, Processed, process_article
 from monitor.records import Article
 from monitor.store import Store
 from monitor.store import events as event_store
@@ -25,6 +25,17 @@ def _article(url: str, text: str, published: datetime | None = DAY, title: str =
         published_source="feed",
         origin="page",
     )
+
+
+def _process(
+    store: Store,
+    rules: Ruleset,
+    article: Article,
+    *,
+    now: datetime = DAY,
+    policy: AlertPolicy = POLICY,
+) -> Processed:
+    return process_article(article, store=store, rules=rules, now=now, policy=policy)
 
 
 def _events(store: Store) -> list:  # type: ignore[type-arg]
@@ -54,12 +65,8 @@ LATER = (
 
 def test_two_outlets_one_attack_give_one_event(store: Store, rules: Ruleset) -> None:
     """Reports of the same base and day from two outlets merge into one event, alerted once."""
-    process_article(
-        _article("https://a.example/1", FIRST), store=store, rules=rules, now=DAY, policy=POLICY
-    )
-    second = process_article(
-        _article("https://b.example/2", SECOND), store=store, rules=rules, now=DAY, policy=POLICY
-    )
+    _process(store, rules, _article("https://a.example/1", FIRST))
+    second = _process(store, rules, _article("https://b.example/2", SECOND))
     (event,) = _events(store)
     assert [s.url for s in event.sources] == ["https://a.example/1", "https://b.example/2"]
     assert second.created == ()
@@ -69,15 +76,12 @@ def test_two_outlets_one_attack_give_one_event(store: Store, rules: Ruleset) -> 
 
 def test_later_report_with_casualties_updates_the_event(store: Store, rules: Ruleset) -> None:
     """A later report adding casualties and a claim updates the event and alerts event.updated."""
-    process_article(
-        _article("https://a.example/1", FIRST), store=store, rules=rules, now=DAY, policy=POLICY
-    )
-    later = process_article(
+    _process(store, rules, _article("https://a.example/1", FIRST))
+    later = _process(
+        store,
+        rules,
         _article("https://c.example/3", LATER, DAY + timedelta(hours=20)),
-        store=store,
-        rules=rules,
         now=DAY + timedelta(hours=20),
-        policy=POLICY,
     )
     (event,) = _events(store)
     assert (event.killed, event.injured, event.outcome.value) == (3, 34, "casualties")
@@ -94,59 +98,33 @@ def test_same_base_different_days_stay_two(store: Store, rules: Ruleset) -> None
     """Two attacks on one base on different days are two events."""
     monday = "Two drones targeted Ain al-Asad air base on Monday, a security source said."
     tuesday = "Rockets struck Ain al-Asad air base on Tuesday, a security source said."
-    process_article(
+    _process(
+        store,
+        rules,
         _article("https://a.example/m", monday, datetime(2023, 10, 30, 12, tzinfo=UTC)),
-        store=store,
-        rules=rules,
-        now=DAY,
-        policy=POLICY,
     )
-    process_article(
+    _process(
+        store,
+        rules,
         _article("https://a.example/t", tuesday, datetime(2023, 10, 31, 12, tzinfo=UTC)),
-        store=store,
-        rules=rules,
-        now=DAY,
-        policy=POLICY,
     )
     assert sorted(str(e.day) for e in _events(store)) == ["2023-10-30", "2023-10-31"]
 
 
 def test_undated_report_joins_a_recent_event_of_its_base(store: Store, rules: Ruleset) -> None:
     """A report that fixes no day joins the one recent event of its base it does not contradict."""
-    process_article(
-        _article("https://a.example/1", FIRST), store=store, rules=rules, now=DAY, policy=POLICY
-    )
+    _process(store, rules, _article("https://a.example/1", FIRST))
     vague = "A drone hit Tower 22 in Jordan, officials said."
-    process_article(
-        _article("https://d.example/4", vague, DAY + timedelta(days=1)),
-        store=store,
-        rules=rules,
-        now=DAY,
-        policy=POLICY,
-    )
+    _process(store, rules, _article("https://d.example/4", vague, DAY + timedelta(days=1)))
     (event,) = _events(store)
     assert len(event.sources) == 2
 
 
 def test_duplicate_url_and_text_are_rejected(store: Store, rules: Ruleset) -> None:
     """The same URL (tracking parameters aside) or the same text is not processed again."""
-    process_article(
-        _article("https://a.example/1", FIRST), store=store, rules=rules, now=DAY, policy=POLICY
-    )
-    again = process_article(
-        _article("https://A.example/1?utm_source=rss", FIRST + " More."),
-        store=store,
-        rules=rules,
-        now=DAY,
-        policy=POLICY,
-    )
-    copied = process_article(
-        _article("https://mirror.example/x", FIRST.upper()),
-        store=store,
-        rules=rules,
-        now=DAY,
-        policy=POLICY,
-    )
+    _process(store, rules, _article("https://a.example/1", FIRST))
+    again = _process(store, rules, _article("https://A.example/1?utm_source=rss", FIRST + " More."))
+    copied = _process(store, rules, _article("https://mirror.example/x", FIRST.upper()))
     assert again.rejected is not None
     assert again.rejected.reason == "duplicate_url"
     assert copied.rejected is not None
@@ -157,10 +135,10 @@ def test_duplicate_url_and_text_are_rejected(store: Store, rules: Ruleset) -> No
 def test_old_article_records_event_without_alert(store: Store, rules: Ruleset) -> None:
     """An article older than max_article_age records its event but raises no alert."""
     policy = AlertPolicy(webhooks=("ops",), max_article_age_s=3600)
-    process_article(
+    _process(
+        store,
+        rules,
         _article("https://a.example/1", FIRST),
-        store=store,
-        rules=rules,
         now=DAY + timedelta(days=3),
         policy=policy,
     )
@@ -170,11 +148,10 @@ def test_old_article_records_event_without_alert(store: Store, rules: Ruleset) -
 
 def test_outbox_rows_per_webhook(store: Store, rules: Ruleset) -> None:
     """Each alert gets one pending outbox row per configured webhook."""
-    process_article(
+    _process(
+        store,
+        rules,
         _article("https://a.example/1", FIRST),
-        store=store,
-        rules=rules,
-        now=DAY,
         policy=AlertPolicy(webhooks=("ops", "slack")),
     )
     with store.begin() as conn:
