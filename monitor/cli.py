@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from functools import wraps
 from pathlib import Path
@@ -148,11 +148,15 @@ def replay(obj: _Context, paths: tuple[Path, ...], send_alerts: bool, database: 
         from monitor.deliver import deliver_due
         from monitor.http import make_client
 
-        with make_client() as client:
-            delivered, failed = deliver_due(
-                client=client, store=store, webhooks=webhooks, now=_now()
+        with make_client(timeout_s=settings.http.timeout_s) as client:
+            done = deliver_due(
+                client=client,
+                store=store,
+                webhooks=webhooks,
+                retry=settings.alerts.retry,
+                now=_now(),
             )
-        sent = f", {delivered} deliveries sent, {failed} failed (retried by `monitor run`)"
+        sent = f", {done.sent} deliveries sent, {done.failed} failed (retried by `monitor run`)"
     click.echo(
         f"replayed {counts['articles']} articles ({counts['duplicates']} already seen): "
         f"{counts['events_created']} events created, {counts['events_updated']} updated, "
@@ -207,19 +211,38 @@ def alerts() -> None:
 
 
 @alerts.command("list")
+@click.option(
+    "--status",
+    type=click.Choice(["pending", "sent", "dead"]),
+    help="List the deliveries in this state, with their last error.",
+)
 @click.option("--database", metavar="URL", help="Read this database instead.")
 @pass_context
 @_reports_errors
-def alerts_list(obj: _Context, database: str | None) -> None:
+def alerts_list(obj: _Context, status: str | None, database: str | None) -> None:
     """List recorded alerts (newest last) and the outbox's delivery counts.
+
+    With --status, list the deliveries in that state instead: `--status dead` shows the
+    alerts a webhook never accepted, with the endpoint's last answer.
 
     \b
     Example:
         monitor alerts list
+        monitor alerts list --status dead
     """
     store = obj.store(database)
     store.require_head()
     with store.begin() as conn:
+        if status is not None:
+            rows = outbox_store.list_deliveries(conn, status=status)
+            for row in rows:
+                click.echo(
+                    f"{row.id:>5}  {row.alert:<18} {row.kind:<14} {row.webhook:<16} "
+                    f"attempts {row.attempts:<3} next {row.next_attempt_at:%Y-%m-%d %H:%M}  "
+                    f"{row.last_error or ''}"
+                )
+            click.echo(f"{len(rows)} {status} deliveries")
+            return
         recorded = outbox_store.list_alerts(conn)
         statuses = outbox_store.count_by_status(conn)
     for alert in recorded:
@@ -232,6 +255,94 @@ def alerts_list(obj: _Context, database: str | None) -> None:
         f"{len(recorded)} alerts; deliveries: "
         + (", ".join(f"{k} {v}" for k, v in sorted(statuses.items())) or "none")
     )
+
+
+@alerts.command("test")
+@click.option("--webhook", "name", metavar="NAME", help="Only this webhook (default: all).")
+@pass_context
+@_reports_errors
+def alerts_test(obj: _Context, name: str | None) -> None:
+    """Send a sample signed alert (type monitor.test) to check an endpoint and its secret.
+
+    \b
+    Example:
+        monitor alerts test
+        monitor alerts test --webhook ops
+    """
+    from monitor.http import make_client, post_webhook
+    from monitor.pipeline.alerts import render_alert, sample_alert
+
+    settings = obj.settings()
+    hooks = [h for h in settings.alerts.webhooks if name in (None, h.name)]
+    if not hooks:
+        raise MonitorError(
+            f"alerts: no webhook {name!r} in the configuration"
+            if name
+            else "alerts: no webhooks configured (alerts.webhooks in the config)"
+        )
+    now = _now()
+    failed = 0
+    with make_client(timeout_s=settings.http.timeout_s) as client:
+        for hook in hooks:
+            body = render_alert(sample_alert(now), hook.format)
+            try:
+                post_webhook(
+                    client,
+                    hook.url,
+                    body,
+                    message_id=f"test-{int(now.timestamp())}",
+                    timestamp=int(now.timestamp()),
+                    secret=hook.secret,
+                )
+            except MonitorError as exc:
+                failed += 1
+                click.echo(f"{hook.name}: FAILED: {exc}")
+                continue
+            signed = "signed" if hook.secret else "unsigned (no secret configured)"
+            click.echo(f"{hook.name}: delivered, {signed}")
+    if failed:
+        raise MonitorError(f"alerts: {failed} of {len(hooks)} webhooks did not accept the test")
+
+
+@cli.command()
+@pass_context
+@_reports_errors
+def feeds(obj: _Context) -> None:
+    """Show each feed's health: last success, failures, backoff, entries waiting.
+
+    \b
+    Example:
+        monitor feeds
+    """
+    from monitor.store import feeds as feed_store
+    from monitor.store import items as item_store
+
+    store = obj.store()
+    store.require_head()
+    with store.begin() as conn:
+        states = feed_store.list_feeds(conn)
+        waiting = item_store.pending_by_feed(conn)
+    now = _now()
+    rows = [("feed", "status", "last ok", "next check", "waiting", "last error")]
+    for feed in states:
+        if feed.error_count:
+            status = f"failing x{feed.error_count}"
+        elif feed.last_ok_at is None:
+            status = "not polled yet"
+        else:
+            status = "ok"
+        rows.append(
+            (
+                feed.name[:40],
+                status,
+                _ago(feed.last_ok_at, now),
+                _until(feed.next_check_at, now),
+                str(waiting.get(feed.id, 0)),
+                (feed.last_error or "")[:80],
+            )
+        )
+    click.echo(_columns(rows))
+    click.echo(f"{len(states)} feeds, {sum(1 for f in states if f.error_count)} failing")
 
 
 @cli.group()
@@ -296,6 +407,31 @@ def show(obj: _Context) -> None:
     click.echo(json.dumps(obj.settings().redacted(), indent=2, ensure_ascii=False))
 
 
+def _ago(when: datetime | None, now: datetime) -> str:
+    return "never" if when is None else f"{_span((now - when).total_seconds())} ago"
+
+
+def _until(when: datetime | None, now: datetime) -> str:
+    if when is None or when <= now:
+        return "due"
+    return f"in {_span((when - now).total_seconds())}"
+
+
+def _span(seconds: float) -> str:
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size:
+            return f"{seconds / size:.0f}{unit}"
+    return f"{seconds:.0f}s"
+
+
+def _columns(rows: Sequence[tuple[str, ...]]) -> str:
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return "\n".join(
+        "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
+        for row in rows
+    )
+
+
 def _table(found: list[Event]) -> str:
     header = ("id", "date", "base", "weapons", "n", "claimed by", "outcome", "sources")
     rows = [header]
@@ -313,13 +449,7 @@ def _table(found: list[Event]) -> str:
                 str(len(e.sources)),
             )
         )
-    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
-    lines = [
-        "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
-        for row in rows
-    ]
-    lines.append(f"{len(found)} events")
-    return "\n".join(lines)
+    return _columns(rows) + f"\n{len(found)} events"
 
 
 def _csv(found: list[Event]) -> str:

@@ -1,114 +1,224 @@
-"""The daemon: ``run(settings)`` polls every feed on its own interval and delivers alerts.
+"""The daemon: ``run(settings)`` polls every feed, reads new articles and delivers alerts.
 
-APScheduler only decides *when*: each feed is one interval job (never two at once, missed runs
-coalesced, a little jitter) whose body is the shared ``refresh_feed`` unit of work; one more job
-drains the outbox. SIGTERM/SIGINT stop the scheduler and let running jobs finish.
+Three loops share one store and one HTTP client:
+
+- APScheduler runs one interval job per feed (its own interval, a little jitter, never two at
+  once, missed runs coalesced, first run when the feed's row says it is due): the job is
+  ``refresh_feed``, which only queues new entries, so polling never waits on an article page;
+- the item loop leases queued entries and hands each to a small pool running ``process_item``
+  (page fetch, extraction, ``process_article``);
+- the delivery loop runs ``deliver_due`` whenever an alert was written, and every second.
+
+SIGTERM/SIGINT stop the scheduler and the claiming at once; work in flight is given a few seconds,
+then abandoned: leases and idempotent steps make it safe to pick up again after a restart.
 """
 
 from __future__ import annotations
 
 import signal
 import threading
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from datetime import UTC, datetime
 from types import FrameType
 
 import httpx
 import structlog
+from apscheduler.executors.pool import ThreadPoolExecutor as JobExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from monitor.deliver import deliver_due
-from monitor.http import make_client
+from monitor.errors import MonitorError
+from monitor.http import HostLimiter, make_client
 from monitor.pipeline.rules import Ruleset, compile_rules
-from monitor.process import AlertPolicy
-from monitor.refresh import refresh_feed
+from monitor.process import AlertPolicy, Processed
+from monitor.refresh import process_item, refresh_feed
 from monitor.settings import Settings
 from monitor.store import Store, open_store
 from monitor.store import feeds as feed_store
+from monitor.store import items as item_store
 from monitor.systemd import notify
 
 log = structlog.get_logger()
 
-DELIVERY_TICK_S = 2.0
-FEED_JITTER_S = 2
+TICK_S = 1.0  # how often the item and delivery loops look for work when nothing woke them
+ITEM_LEASE_S = 300.0  # a claimed item is someone's for this long
+STOP_GRACE_S = 8.0  # how long work in flight may finish after SIGTERM
+WATCHDOG_S = 5.0
+
+
+class _Daemon:
+    def __init__(self, settings: Settings, store: Store, client: httpx.Client) -> None:
+        self.settings = settings
+        self.store = store
+        self.client = client
+        self.rules: Ruleset = compile_rules(settings.bases)
+        self.policy = AlertPolicy(
+            webhooks=tuple(hook.name for hook in settings.alerts.webhooks),
+            max_article_age_s=settings.alerts.max_article_age_s,
+        )
+        self.limiter = HostLimiter(settings.http.per_host_concurrency)
+        self.stop = threading.Event()
+        self.items_waiting = threading.Event()
+        self.alerts_waiting = threading.Event()
+
+    def poll(self, feed_id: int, *, force: bool = False) -> None:
+        """The scheduler's job: refresh one feed unless it is backing off."""
+        with self.store.begin() as conn:
+            feed = feed_store.get_feed(conn, feed_id)
+        now = _now()
+        if feed is None or (not force and feed.next_check_at and feed.next_check_at > now):
+            return
+        result = refresh_feed(
+            feed,
+            client=self.client,
+            store=self.store,
+            now=now,
+            http=self.settings.http,
+            limiter=self.limiter,
+        )
+        if result.new_items:
+            self.items_waiting.set()
+
+    def read_items(self, *, limit: int) -> list[Processed | None]:
+        """Claim up to ``limit`` queued items and process them on the page pool; their results."""
+        with self.store.begin() as conn:
+            claimed = item_store.claim_items(conn, now=_now(), limit=limit, lease_s=ITEM_LEASE_S)
+        return [self._read(item) for item in claimed]
+
+    def _read(self, pending: item_store.PendingItem) -> Processed | None:
+        try:
+            result = process_item(
+                pending,
+                client=self.client,
+                store=self.store,
+                rules=self.rules,
+                now=_now(),
+                policy=self.policy,
+                http=self.settings.http,
+                limiter=self.limiter,
+            )
+        except MonitorError as exc:
+            log.error("item_failed", item_id=pending.id, error=str(exc))
+            return None
+        if isinstance(result, Processed) and result.alerts:
+            self.alerts_waiting.set()
+        return result if isinstance(result, Processed) else None
+
+    def deliver(self) -> None:
+        deliver_due(
+            client=self.client,
+            store=self.store,
+            webhooks=self.settings.alerts.webhooks,
+            retry=self.settings.alerts.retry,
+            now=_now(),
+        )
+
+    def item_loop(self, pool: ThreadPoolExecutor) -> None:
+        """Keep the page pool busy with queued items until stopped."""
+        in_flight: set[Future[Processed | None]] = set()
+        workers = self.settings.http.page_workers
+        while not self.stop.is_set():
+            in_flight = {f for f in in_flight if not f.done()}
+            free = workers - len(in_flight)
+            if free > 0:
+                try:
+                    with self.store.begin() as conn:
+                        claimed = item_store.claim_items(
+                            conn, now=_now(), limit=free, lease_s=ITEM_LEASE_S
+                        )
+                except MonitorError as exc:
+                    log.error("item_claim_failed", error=str(exc))
+                    claimed = []
+                in_flight |= {pool.submit(self._read, item) for item in claimed}
+                if len(claimed) == free:
+                    continue  # there may be more waiting
+            self.items_waiting.wait(TICK_S)
+            self.items_waiting.clear()
+        wait(in_flight, timeout=STOP_GRACE_S)
+
+    def delivery_loop(self) -> None:
+        while not self.stop.is_set():
+            self.alerts_waiting.clear()
+            try:
+                self.deliver()
+            except MonitorError as exc:
+                log.error("delivery_failed", error=str(exc))
+            self.alerts_waiting.wait(TICK_S)
 
 
 def run(settings: Settings, *, once: bool = False, stop: threading.Event | None = None) -> None:
-    """Poll and alert until stopped (or for one cycle with ``once``)."""
+    """Poll and alert until stopped, or poll every feed once with ``once``."""
     store = open_store(settings.database_url)
     store.require_head()
-    rules = compile_rules(settings.bases)
-    policy = AlertPolicy(
-        webhooks=tuple(hook.name for hook in settings.alerts.webhooks),
-        max_article_age_s=settings.alerts.max_article_age_s,
-    )
     with store.begin() as conn:
         feeds = feed_store.sync_feeds(
             conn, [(f.url, f.name, f.interval_s) for f in settings.feeds], now=_now()
         )
-    with make_client() as client:
+    with make_client(timeout_s=settings.http.timeout_s) as client:
+        daemon = _Daemon(settings, store, client)
+        if stop is not None:
+            daemon.stop = stop
         if once:
             for feed in feeds:
-                _poll(feed.id, client=client, store=store, rules=rules, policy=policy, force=True)
-            deliver_due(client=client, store=store, webhooks=settings.alerts.webhooks, now=_now())
+                daemon.poll(feed.id, force=True)
+            while daemon.read_items(limit=settings.http.page_workers):
+                pass
+            daemon.deliver()
             return
-        stop = stop or threading.Event()
-        _install_signal_handlers(stop)
-        scheduler = BackgroundScheduler(timezone=UTC)
-        for feed in feeds:
-            scheduler.add_job(
-                _poll,
-                "interval",
-                seconds=feed.interval_s,
-                next_run_time=_now(),
-                jitter=FEED_JITTER_S,
-                max_instances=1,
-                coalesce=True,
-                id=f"feed-{feed.id}",
-                kwargs={
-                    "feed_id": feed.id,
-                    "client": client,
-                    "store": store,
-                    "rules": rules,
-                    "policy": policy,
-                },
-            )
-        scheduler.add_job(
-            lambda: deliver_due(
-                client=client, store=store, webhooks=settings.alerts.webhooks, now=_now()
-            ),
-            "interval",
-            seconds=DELIVERY_TICK_S,
-            max_instances=1,
-            coalesce=True,
-            id="deliver",
-        )
-        scheduler.start()
-        notify("READY=1")
-        log.info("daemon_started", feeds=len(feeds), webhooks=len(settings.alerts.webhooks))
-        while not stop.wait(timeout=5.0):
-            if store.ping():
-                notify("WATCHDOG=1")
-        notify("STOPPING=1")
-        log.info("daemon_stopping")
-        scheduler.shutdown(wait=True)
-        log.info("daemon_stopped")
+        _serve(daemon, feeds)
 
 
-def _poll(
-    feed_id: int,
-    *,
-    client: httpx.Client,
-    store: Store,
-    rules: Ruleset,
-    policy: AlertPolicy,
-    force: bool = False,
-) -> None:
-    with store.begin() as conn:
-        feed = next((f for f in feed_store.list_feeds(conn) if f.id == feed_id), None)
+def _serve(daemon: _Daemon, feeds: list[feed_store.FeedState]) -> None:
+    _install_signal_handlers(daemon.stop)
+    scheduler = BackgroundScheduler(
+        timezone=UTC,
+        executors={"default": JobExecutor(max_workers=max(2, min(16, len(feeds))))},
+        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
+    )
     now = _now()
-    if feed is None or (not force and feed.next_check_at is not None and feed.next_check_at > now):
-        return  # disabled, or backing off after failures (the row says until when)
-    refresh_feed(feed, client=client, store=store, rules=rules, now=now, policy=policy)
+    for feed in feeds:
+        scheduler.add_job(
+            _job(daemon, feed.id),
+            "interval",
+            seconds=feed.interval_s,
+            id=f"feed-{feed.id}",
+            next_run_time=max(now, feed.next_check_at or now),
+            jitter=min(5.0, feed.interval_s * 0.1),
+        )
+    pages = ThreadPoolExecutor(daemon.settings.http.page_workers, thread_name_prefix="page")
+    loops = [
+        threading.Thread(target=daemon.item_loop, args=(pages,), name="items"),
+        threading.Thread(target=daemon.delivery_loop, name="deliver"),
+    ]
+    scheduler.start()
+    for loop in loops:
+        loop.start()
+    notify("READY=1")
+    log.info("daemon_started", feeds=len(feeds), webhooks=len(daemon.settings.alerts.webhooks))
+    while not daemon.stop.wait(WATCHDOG_S):
+        if daemon.store.ping():
+            notify("WATCHDOG=1")
+        else:
+            log.warning("database_unreachable")
+    notify("STOPPING=1")
+    log.info("daemon_stopping")
+    scheduler.shutdown(wait=False)
+    daemon.items_waiting.set()
+    daemon.alerts_waiting.set()
+    for loop in loops:
+        loop.join(STOP_GRACE_S + TICK_S)
+    pages.shutdown(wait=False, cancel_futures=True)
+    log.info("daemon_stopped")
+
+
+def _job(daemon: _Daemon, feed_id: int) -> object:
+    def poll_feed() -> None:
+        try:
+            daemon.poll(feed_id)
+        except MonitorError as exc:
+            log.error("feed_poll_failed", feed_id=feed_id, error=str(exc))
+
+    return poll_feed
 
 
 def _install_signal_handlers(stop: threading.Event) -> None:

@@ -1,9 +1,11 @@
 """The outbox dispatcher: ``deliver_due`` posts due alerts to their webhooks.
 
-Delivery is at-least-once: a row is marked sent only after the endpoint answered 2xx. Each request
-carries the alert's ``webhook-id`` (the same on every retry), so receivers can drop repeats.
-A failing endpoint only delays its own rows (exponential backoff); after ``MAX_ATTEMPTS`` a row
-is dead and stays listed by ``monitor alerts list``.
+Delivery is at-least-once: a row is marked sent only after the endpoint answered 2xx. Every
+request of one alert carries the same ``webhook-id`` (the alert's dedupe key), so a receiver can
+drop a repeat. Each webhook is served by its own thread, in order of detection: a dead or slow
+endpoint delays only its own alerts. A failure pushes the row back by the retry schedule
+(``alerts.retry``: 30 s doubling, at most 4 h, 12 attempts by default); after the last attempt
+the row is ``dead`` and stays listed by ``monitor alerts list --status dead``.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ from __future__ import annotations
 import json
 import random
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import httpx
@@ -19,23 +23,23 @@ import structlog
 from monitor.errors import DeliveryError
 from monitor.http import post_webhook
 from monitor.pipeline.alerts import render_alert
-from monitor.settings import WebhookConfig
+from monitor.settings import RetrySettings, WebhookConfig
 from monitor.store import Store
 from monitor.store import outbox as outbox_store
+from monitor.store.outbox import Delivery
 
 log = structlog.get_logger()
 
-MAX_ATTEMPTS = 12
-FIRST_RETRY_S = 30.0
-MAX_RETRY_S = 4 * 3600.0
+
+@dataclass(frozen=True, slots=True)
+class Delivered:
+    sent: int
+    failed: int
 
 
-def retry_delay_s(attempts: int) -> float:
-    """Seconds before the next try after ``attempts`` failures: 30 s doubling, 4 h at most.
-
-    Twelve attempts span about 20 hours before a row is given up.
-    """
-    delay = min(MAX_RETRY_S, FIRST_RETRY_S * 2 ** max(0, attempts - 1))
+def retry_delay_s(attempts: int, retry: RetrySettings) -> float:
+    """Seconds before the next try after ``attempts`` failures, with ±10% jitter."""
+    delay = min(retry.max_s, retry.initial_s * 2 ** max(0, attempts - 1))
     return float(delay * random.uniform(0.9, 1.1))  # noqa: S311 - jitter, not crypto
 
 
@@ -44,20 +48,50 @@ def deliver_due(
     client: httpx.Client,
     store: Store,
     webhooks: Sequence[WebhookConfig],
+    retry: RetrySettings,
     now: datetime,
-) -> tuple[int, int]:
-    """Send every due delivery once; (sent, failed)."""
-    by_name = {hook.name: hook for hook in webhooks}
+) -> Delivered:
+    """Send every due delivery once, each webhook in parallel and in order of detection."""
     with store.begin() as conn:
-        due = outbox_store.claim_due(conn, now=now)
-    sent = failed = 0
+        due = outbox_store.claim_due(conn, now=now, limit=500)
+    by_hook: dict[str, list[Delivery]] = {}
     for delivery in due:
-        hook = by_name.get(delivery.webhook)
+        by_hook.setdefault(delivery.webhook, []).append(delivery)
+    if not by_hook:
+        return Delivered(0, 0)
+    hooks = {hook.name: hook for hook in webhooks}
+    with ThreadPoolExecutor(max_workers=len(by_hook), thread_name_prefix="deliver") as pool:
+        results = list(
+            pool.map(
+                lambda name: _deliver_to(
+                    hooks.get(name),
+                    by_hook[name],
+                    client=client,
+                    store=store,
+                    retry=retry,
+                    now=now,
+                ),
+                by_hook,
+            )
+        )
+    return Delivered(sum(r.sent for r in results), sum(r.failed for r in results))
+
+
+def _deliver_to(
+    hook: WebhookConfig | None,
+    deliveries: list[Delivery],
+    *,
+    client: httpx.Client,
+    store: Store,
+    retry: RetrySettings,
+    now: datetime,
+) -> Delivered:
+    """Deliver one webhook's due rows in order; stop at the first failure (keeps the order)."""
+    sent = 0
+    for index, delivery in enumerate(deliveries):
         try:
             if hook is None:
-                raise DeliveryError(
-                    f"deliver: webhook {delivery.webhook!r} is no longer configured"
-                )
+                raise DeliveryError(f"deliver: webhook {delivery.webhook!r} is not configured")
             body = render_alert(json.loads(delivery.payload), hook.format)
             post_webhook(
                 client,
@@ -68,26 +102,47 @@ def deliver_due(
                 secret=hook.secret,
             )
         except DeliveryError as exc:
-            failed += 1
-            attempts = delivery.attempts + 1
-            retry_at = (
-                now + timedelta(seconds=retry_delay_s(attempts))
-                if attempts < MAX_ATTEMPTS and hook is not None
-                else None
-            )
-            with store.begin() as conn:
-                outbox_store.mark_failed(conn, delivery.id, error=str(exc), retry_at=retry_at)
-            log.warning(
-                "outbox_delivery_failed",
-                webhook=delivery.webhook,
-                alert=delivery.dedupe_key,
-                attempts=attempts,
-                error=str(exc),
-                gave_up=retry_at is None,
-            )
-            continue
-        sent += 1
+            _record_failure(delivery, exc, retry=retry, now=now, store=store, give_up=hook is None)
+            # The rows behind this one wait for the same endpoint's recovery, in order.
+            return Delivered(sent, len(deliveries) - index)
         with store.begin() as conn:
             outbox_store.mark_sent(conn, delivery.id, now=now)
-        log.info("outbox_delivered", webhook=delivery.webhook, alert=delivery.dedupe_key)
-    return sent, failed
+        sent += 1
+        log.info(
+            "outbox_delivered",
+            webhook=delivery.webhook,
+            alert=delivery.dedupe_key,
+            attempts=delivery.attempts + 1,
+        )
+    return Delivered(sent, 0)
+
+
+def _record_failure(
+    delivery: Delivery,
+    exc: DeliveryError,
+    *,
+    retry: RetrySettings,
+    now: datetime,
+    store: Store,
+    give_up: bool,
+) -> None:
+    attempts = delivery.attempts + 1
+    retry_at = (
+        None
+        if give_up or attempts >= retry.max_attempts
+        else now + timedelta(seconds=retry_delay_s(attempts, retry))
+    )
+    with store.begin() as conn:
+        outbox_store.mark_failed(conn, delivery.id, error=str(exc), retry_at=retry_at)
+        if retry_at is not None:
+            # The endpoint's later alerts wait behind this one, so they arrive in order.
+            outbox_store.defer_webhook(conn, delivery.webhook, until=retry_at)
+    log.warning(
+        "outbox_delivery_failed",
+        webhook=delivery.webhook,
+        alert=delivery.dedupe_key,
+        attempts=attempts,
+        error=str(exc),
+        gave_up=retry_at is None,
+        retry_delay_s=None if retry_at is None else (retry_at - now).total_seconds(),
+    )

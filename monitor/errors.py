@@ -23,9 +23,12 @@ class CorpusError(MonitorError):
 class FetchError(MonitorError):
     """A feed or page could not be fetched."""
 
-    def __init__(self, message: str, *, transient: bool) -> None:
+    def __init__(
+        self, message: str, *, transient: bool, retry_after_s: float | None = None
+    ) -> None:
         super().__init__(message)
         self.transient = transient
+        self.retry_after_s = retry_after_s  # what the server asked for (429/503 Retry-After)
 
 
 class FeedParseError(MonitorError):

@@ -9,7 +9,14 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import ipaddress
+import socket
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from urllib.parse import urljoin, urlsplit
 
 import httpx
 
@@ -41,13 +48,63 @@ class Fetched:
 def make_client(
     *, timeout_s: float = DEFAULT_TIMEOUT_S, transport: httpx.BaseTransport | None = None
 ) -> httpx.Client:
+    """The one HTTP client: our User-Agent, timeouts, and redirects followed by ``fetch``."""
     return httpx.Client(
         headers={"User-Agent": USER_AGENT},
         timeout=httpx.Timeout(timeout_s, connect=min(timeout_s, 10.0)),
-        follow_redirects=True,
-        max_redirects=MAX_REDIRECTS,
+        follow_redirects=False,  # fetch() follows them itself, checking each hop
         transport=transport,
+        limits=httpx.Limits(max_connections=64, max_keepalive_connections=16),
     )
+
+
+class HostLimiter:
+    """At most ``per_host`` requests in flight to any one host."""
+
+    def __init__(self, per_host: int) -> None:
+        self._per_host = per_host
+        self._lock = threading.Lock()
+        self._semaphores: dict[str, threading.BoundedSemaphore] = {}
+
+    def slot(self, url: str) -> threading.BoundedSemaphore:
+        host = (urlsplit(url).hostname or "").lower()
+        with self._lock:
+            if host not in self._semaphores:
+                self._semaphores[host] = threading.BoundedSemaphore(self._per_host)
+            return self._semaphores[host]
+
+
+Guard = Callable[[str], str | None]  # a URL -> why it must not be fetched, or None
+
+
+def link_guard(feed_url: str, *, allow_private: bool) -> Guard:
+    """A guard for links a feed lists: http(s) only, and a public address unless on the feed's host.
+
+    A compromised feed must not make the monitor fetch internal services (169.254.169.254,
+    127.0.0.1, 10.0.0.0/8, file://).
+    """
+    feed_host = (urlsplit(feed_url).hostname or "").lower()
+
+    def check(url: str) -> str | None:
+        parts = urlsplit(url)
+        if parts.scheme not in {"http", "https"}:
+            return f"scheme {parts.scheme or 'none'!r} is not http(s)"
+        host = (parts.hostname or "").lower()
+        if not host:
+            return "no host"
+        if host == feed_host or allow_private:
+            return None
+        try:
+            infos = socket.getaddrinfo(host, parts.port or 443, proto=socket.IPPROTO_TCP)
+        except (OSError, UnicodeError):
+            return f"cannot resolve {host}"
+        for info in infos:
+            address = ipaddress.ip_address(str(info[4][0]).split("%", 1)[0])
+            if not address.is_global:
+                return f"{host} resolves to non-public address {address}"
+        return None
+
+    return check
 
 
 def fetch(
@@ -57,20 +114,56 @@ def fetch(
     etag: str | None = None,
     last_modified: str | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
+    guard: Guard | None = None,
+    limiter: HostLimiter | None = None,
 ) -> Fetched:
-    """GET a URL with conditional headers; the body is capped at ``max_bytes`` (decoded)."""
+    """GET a URL with conditional headers, following redirects itself (each hop guarded).
+
+    The body is capped at ``max_bytes`` after decompression, enforced while streaming.
+    """
     headers = {}
     if etag:
         headers["If-None-Match"] = etag
     if last_modified:
         headers["If-Modified-Since"] = last_modified
+    current = url
+    for _ in range(MAX_REDIRECTS + 1):
+        if guard is not None and (reason := guard(current)):
+            raise FetchError(f"http: {current}: refused: {reason}", transient=False)
+        if limiter is None:
+            result = _get(client, current, headers, max_bytes)
+        else:
+            with limiter.slot(current):
+                result = _get(client, current, headers, max_bytes)
+        if isinstance(result, Fetched):
+            return result
+        current = urljoin(current, result)
+    raise FetchError(f"http: {url}: more than {MAX_REDIRECTS} redirects", transient=False)
+
+
+def _get(client: httpx.Client, url: str, headers: dict[str, str], max_bytes: int) -> Fetched | str:
+    """One request: the document, or the URL a redirect points to."""
     try:
         with client.stream("GET", url, headers=headers) as response:
-            if response.status_code == 304:
-                return Fetched(str(response.url), 304, b"", "", etag, last_modified)
-            if response.status_code >= 400:
-                transient = response.status_code in {408, 425, 429} or response.status_code >= 500
-                raise FetchError(f"http: {url}: status {response.status_code}", transient=transient)
+            status = response.status_code
+            if status in {301, 302, 303, 307, 308} and "location" in response.headers:
+                return response.headers["location"]
+            if status == 304:
+                return Fetched(
+                    str(response.url),
+                    304,
+                    b"",
+                    "",
+                    headers.get("If-None-Match"),
+                    headers.get("If-Modified-Since"),
+                )
+            if status >= 400:
+                transient = status in {408, 425, 429} or status >= 500
+                raise FetchError(
+                    f"http: {url}: status {status}",
+                    transient=transient,
+                    retry_after_s=_retry_after(response.headers.get("retry-after")),
+                )
             chunks = []
             size = 0
             for chunk in response.iter_bytes():
@@ -82,20 +175,34 @@ def fetch(
                 chunks.append(chunk)
             return Fetched(
                 url=str(response.url),
-                status=response.status_code,
+                status=status,
                 body=b"".join(chunks),
                 content_type=response.headers.get("content-type", ""),
                 etag=response.headers.get("etag"),
                 last_modified=response.headers.get("last-modified"),
             )
-    except httpx.TooManyRedirects as exc:
-        raise FetchError(
-            f"http: {url}: more than {MAX_REDIRECTS} redirects", transient=False
-        ) from exc
     except httpx.TimeoutException as exc:
         raise FetchError(f"http: {url}: timed out", transient=True) from exc
+    except httpx.DecodingError as exc:
+        raise FetchError(f"http: {url}: undecodable body: {exc}", transient=False) from exc
     except httpx.HTTPError as exc:
         raise FetchError(f"http: {url}: {type(exc).__name__}: {exc}", transient=True) from exc
+
+
+def _retry_after(value: str | None) -> float | None:
+    """Seconds from a Retry-After header (delta-seconds or an HTTP date)."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
 def sign(secret: str, message_id: str, timestamp: int, body: bytes) -> str:

@@ -44,9 +44,32 @@ class WebhookConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class RetrySettings:
+    """The outbox's backoff: ``initial_s`` doubling per failure up to ``max_s``."""
+
+    initial_s: float = 30.0
+    max_s: float = 4 * 3600.0
+    max_attempts: int = 12
+
+
+@dataclass(frozen=True, slots=True)
 class AlertSettings:
     webhooks: tuple[WebhookConfig, ...]
     max_article_age_s: float | None
+    retry: RetrySettings = RetrySettings()
+
+
+@dataclass(frozen=True, slots=True)
+class HttpSettings:
+    """How feeds and pages are fetched."""
+
+    timeout_s: float = 15.0
+    max_body_bytes: int = 10 * 1024 * 1024
+    per_host_concurrency: int = 2
+    # Article links that resolve to private, loopback or link-local addresses are refused
+    # unless they are on the host of the feed that listed them, or this is true.
+    allow_private_addresses: bool = False
+    page_workers: int = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +80,7 @@ class Settings:
     feeds: tuple[FeedConfig, ...]
     bases: tuple[Base, ...]
     alerts: AlertSettings
+    http: HttpSettings = HttpSettings()
 
     def redacted(self) -> dict[str, Any]:
         """A plain view of the settings for display, with every secret masked."""
@@ -138,7 +162,7 @@ def parse_settings(
     if raw is None:
         raw = {}
     mapping = reader.mapping(raw, ())
-    reader.reject_unknown(mapping, (), {"database", "defaults", "feeds", "bases", "alerts"})
+    reader.reject_unknown(mapping, (), {"database", "defaults", "feeds", "bases", "alerts", "http"})
 
     database_url = _database_url(reader, mapping, environ, path)
     defaults = reader.mapping(mapping.get("defaults") or {}, ("defaults",))
@@ -165,6 +189,7 @@ def parse_settings(
         feeds=feeds,
         bases=bases,
         alerts=_alerts(reader, mapping.get("alerts") or {}),
+        http=_http(reader, mapping.get("http") or {}),
     )
 
 
@@ -241,7 +266,7 @@ def _base(reader: _Reader, raw: object, where: tuple[str | int, ...]) -> Base:
 def _alerts(reader: _Reader, raw: object) -> AlertSettings:
     where: tuple[str | int, ...] = ("alerts",)
     item = reader.mapping(raw, where)
-    reader.reject_unknown(item, where, {"webhooks", "max_article_age"})
+    reader.reject_unknown(item, where, {"webhooks", "max_article_age", "retry"})
     max_age = item.get("max_article_age")
     webhooks = []
     for i, hook in enumerate(reader.sequence(item.get("webhooks") or [], (*where, "webhooks"))):
@@ -266,11 +291,50 @@ def _alerts(reader: _Reader, raw: object) -> AlertSettings:
             )
         )
     reader.unique([w.name for w in webhooks], (*where, "webhooks"), "name")
+    retry_at = (*where, "retry")
+    retry = reader.mapping(item.get("retry") or {}, retry_at)
+    reader.reject_unknown(retry, retry_at, {"initial", "max", "attempts"})
+    defaults = RetrySettings()
     return AlertSettings(
         webhooks=tuple(webhooks),
         max_article_age_s=(
             None if max_age is None else reader.duration(item, (*where, "max_article_age"))
         ),
+        retry=RetrySettings(
+            initial_s=reader.duration(retry, (*retry_at, "initial"))
+            if "initial" in retry
+            else defaults.initial_s,
+            max_s=reader.duration(retry, (*retry_at, "max")) if "max" in retry else defaults.max_s,
+            max_attempts=reader.integer(retry, (*retry_at, "attempts"), defaults.max_attempts),
+        ),
+    )
+
+
+def _http(reader: _Reader, raw: object) -> HttpSettings:
+    where: tuple[str | int, ...] = ("http",)
+    item = reader.mapping(raw, where)
+    known = {
+        "timeout",
+        "max_body_bytes",
+        "per_host_concurrency",
+        "allow_private_addresses",
+        "page_workers",
+    }
+    reader.reject_unknown(item, where, known)
+    defaults = HttpSettings()
+    allow = item.get("allow_private_addresses", False)
+    if not isinstance(allow, bool):
+        raise reader.error((*where, "allow_private_addresses"), "expected true or false")
+    return HttpSettings(
+        timeout_s=reader.duration(item, (*where, "timeout"))
+        if "timeout" in item
+        else defaults.timeout_s,
+        max_body_bytes=reader.integer(item, (*where, "max_body_bytes"), defaults.max_body_bytes),
+        per_host_concurrency=reader.integer(
+            item, (*where, "per_host_concurrency"), defaults.per_host_concurrency
+        ),
+        allow_private_addresses=allow,
+        page_workers=reader.integer(item, (*where, "page_workers"), defaults.page_workers),
     )
 
 
@@ -323,6 +387,12 @@ class _Reader:
             if not isinstance(item, str) or not item.strip():
                 raise self.error((*where, i), f"expected text, got {_kind(item)}")
         return tuple(items)
+
+    def integer(self, mapping: Mapping[str, Any], where: Sequence[str | int], default: int) -> int:
+        value = mapping.get(str(where[-1]), default)
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise self.error(where, f"expected a positive whole number, got {value!r}")
+        return value
 
     def duration(self, mapping: Mapping[str, Any], where: Sequence[str | int]) -> float:
         try:

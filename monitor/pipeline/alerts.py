@@ -7,12 +7,13 @@ documented in the README; a test compares all three.
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any
 
-from monitor.records import Event
+from monitor.records import Attribution, Event, Outcome, Source
 
 SCHEMA_VERSION = 1
-ALERT_KINDS = ("event.created", "event.updated")
+ALERT_KINDS = ("event.created", "event.updated", "monitor.test")
 _SLACK_TEXT_LIMIT = 3000  # characters in one Slack section block
 _DISCORD_DESCRIPTION_LIMIT = 4096
 _TEAMS_TEXT_LIMIT = 20000
@@ -57,6 +58,40 @@ def alert_body(kind: str, event: Event) -> dict[str, Any]:
     if kind not in ALERT_KINDS:
         raise ValueError(f"alerts: unknown alert kind {kind!r}")
     return {"type": kind, "schema_version": SCHEMA_VERSION, "event": event_object(event)}
+
+
+def sample_alert(now: datetime) -> dict[str, Any]:
+    """The body of ``monitor alerts test``: a made-up event, typed ``monitor.test``."""
+    sample = Event(
+        id=0,
+        key="test",
+        base_id=None,
+        base_name=None,
+        base_mention="test alert from monitor: no attack happened",
+        country=None,
+        location=None,
+        day=now.date(),
+        day_expression=None,
+        weapons=("unknown",),
+        munitions_count=None,
+        attack_count=1,
+        claimed_by=None,
+        attribution=Attribution.REPORTED,
+        outcome=Outcome.UNKNOWN,
+        injured=None,
+        killed=None,
+        first_reported_at=now,
+        updated_at=now,
+        sources=(
+            Source(
+                url="https://example.invalid/monitor-test",
+                title="monitor test",
+                published_at=now,
+                evidence="This is a test alert.",
+            ),
+        ),
+    )
+    return alert_body("monitor.test", sample)
 
 
 def render_alert(body: dict[str, Any], fmt: str) -> bytes:
@@ -119,7 +154,9 @@ def render_alert(body: dict[str, Any], fmt: str) -> bytes:
 def _summary(body: dict[str, Any]) -> tuple[str, list[str]]:
     event = body["event"]
     target = event["base_name"] or event["base_mention"]
-    verb = "Update" if body["type"] == "event.updated" else "Attack"
+    verb = {"event.updated": "Update", "monitor.test": "TEST alert, not an attack"}.get(
+        body["type"], "Attack"
+    )
     title = f"{verb}: {target} ({event['date'] or 'date unknown'})"
     lines = [
         f"Weapons: {', '.join(event['weapons'])}"

@@ -5,15 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import cast
+from typing import Any, cast
 
-from sqlalchemy import Connection, Table, select, update
+from sqlalchemy import Connection, Row, Table, select, update
 
 from monitor.store._sql import insert_ignore
-from monitor.store.schema import ArticleRow, FeedRow
+from monitor.store.schema import FeedRow
 
 _feeds = cast(Table, FeedRow.__table__)
-_articles = cast(Table, ArticleRow.__table__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,21 +62,28 @@ def sync_feeds(
 
 def list_feeds(conn: Connection) -> list[FeedState]:
     rows = conn.execute(select(_feeds).where(_feeds.c.enabled).order_by(_feeds.c.id)).all()
-    return [
-        FeedState(
-            id=r.id,
-            url=r.url,
-            name=r.name,
-            interval_s=r.interval_s,
-            etag=r.etag,
-            last_modified=r.last_modified,
-            next_check_at=r.next_check_at,
-            error_count=r.error_count,
-            last_error=r.last_error,
-            last_ok_at=r.last_ok_at,
-        )
-        for r in rows
-    ]
+    return [_state(r) for r in rows]
+
+
+def get_feed(conn: Connection, feed_id: int) -> FeedState | None:
+    """An enabled feed's state, or None."""
+    row = conn.execute(select(_feeds).where(_feeds.c.id == feed_id, _feeds.c.enabled)).first()
+    return None if row is None else _state(row)
+
+
+def _state(r: Row[Any]) -> FeedState:
+    return FeedState(
+        id=r.id,
+        url=r.url,
+        name=r.name,
+        interval_s=r.interval_s,
+        etag=r.etag,
+        last_modified=r.last_modified,
+        next_check_at=r.next_check_at,
+        error_count=r.error_count,
+        last_error=r.last_error,
+        last_ok_at=r.last_ok_at,
+    )
 
 
 def record_success(
@@ -114,17 +120,4 @@ def record_failure(
             last_error=error[:2000],
             next_check_at=now + timedelta(seconds=retry_after_s),
         )
-    )
-
-
-def is_known_item(conn: Connection, feed_id: int, item_key: str, url: str | None) -> bool:
-    """Whether this feed listed the entry before, or any article has its URL."""
-    query = select(_articles.c.id).where(
-        (_articles.c.feed_id == feed_id) & (_articles.c.item_key == item_key)
-    )
-    if conn.execute(query).first() is not None:
-        return True
-    return (
-        url is not None
-        and conn.execute(select(_articles.c.id).where(_articles.c.url == url)).first() is not None
     )

@@ -120,6 +120,59 @@ def mark_failed(
     conn.execute(update(_outbox).where(_outbox.c.id == delivery_id).values(**values))
 
 
+def defer_webhook(conn: Connection, webhook: str, *, until: datetime) -> None:
+    """Hold a webhook's other pending rows until ``until`` (their order by id is kept)."""
+    conn.execute(
+        update(_outbox)
+        .where(
+            _outbox.c.webhook == webhook,
+            _outbox.c.status == "pending",
+            _outbox.c.next_attempt_at < until,
+        )
+        .values(next_attempt_at=until)
+    )
+
+
+def list_deliveries(conn: Connection, *, status: str | None = None) -> list[DeliveryState]:
+    """Outbox rows with their alert, for ``monitor alerts list``."""
+    query = (
+        select(_outbox, _alerts.c.dedupe_key, _alerts.c.kind, _alerts.c.event_id)
+        .join(_alerts, _alerts.c.id == _outbox.c.alert_id)
+        .order_by(_outbox.c.id)
+    )
+    if status is not None:
+        query = query.where(_outbox.c.status == status)
+    return [
+        DeliveryState(
+            id=r.id,
+            alert=r.dedupe_key,
+            kind=r.kind,
+            event_id=r.event_id,
+            webhook=r.webhook,
+            status=r.status,
+            attempts=r.attempts,
+            next_attempt_at=r.next_attempt_at,
+            last_error=r.last_error,
+            sent_at=r.sent_at,
+        )
+        for r in conn.execute(query).all()
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryState:
+    id: int
+    alert: str
+    kind: str
+    event_id: int
+    webhook: str
+    status: str
+    attempts: int
+    next_attempt_at: datetime
+    last_error: str | None
+    sent_at: datetime | None
+
+
 def count_by_status(conn: Connection) -> dict[str, int]:
     rows = conn.execute(select(_outbox.c.status, func.count()).group_by(_outbox.c.status)).all()
     return {r[0]: int(r[1]) for r in rows}
