@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -15,6 +16,8 @@ class Received:
     path: str
     headers: dict[str, str]
     body: bytes
+    status: int
+    at: float  # time.monotonic() of arrival
 
 
 @dataclass
@@ -23,13 +26,19 @@ class Site:
 
     documents: dict[str, tuple[str, bytes]] = field(default_factory=dict)  # path -> (type, body)
     requests: list[tuple[str, int]] = field(default_factory=list)  # (path, status)
-    posts: list[Received] = field(default_factory=list)
+    posts: list[Received] = field(default_factory=list)  # every POST, accepted or not
+    refuse_posts_until: float = 0.0  # time.monotonic() before which POSTs get 503
     lock: threading.Lock = field(default_factory=threading.Lock)
     base_url: str = ""
 
     def put(self, path: str, content_type: str, body: str | bytes) -> None:
         with self.lock:
             self.documents[path] = (content_type, body.encode() if isinstance(body, str) else body)
+
+    def accepted(self) -> list[Received]:
+        """The POSTs answered 2xx."""
+        with self.lock:
+            return [p for p in self.posts if p.status < 300]
 
 
 @contextmanager
@@ -53,11 +62,12 @@ def serve(site: Site) -> Iterator[Site]:
         def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length", "0"))
             body = self.rfile.read(length)
+            now = time.monotonic()
+            status = 503 if now < site.refuse_posts_until else 204
+            headers = {k.lower(): v for k, v in self.headers.items()}
             with site.lock:
-                site.posts.append(
-                    Received(self.path, {k.lower(): v for k, v in self.headers.items()}, body)
-                )
-            self._answer(204, b"", "text/plain")
+                site.posts.append(Received(self.path, headers, body, status, now))
+            self._answer(status, b"", "text/plain")
 
         def _answer(
             self, status: int, body: bytes, content_type: str, etag: str | None = None

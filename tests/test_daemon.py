@@ -11,7 +11,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from email.utils import format_datetime
 from pathlib import Path
@@ -32,8 +32,9 @@ PAGE = """<html><head><title>{title}</title></head><body>
 attacks on US forces in the region since the war in Gaza began, according to analysts.</p>
 </article>
 <aside><h3>Related stories</h3><ul>
-<li>Rockets hit Harir air base in 2021 attack</li>
-<li>Militia threatens to attack Ain al-Asad if US troops stay</li></ul></aside>
+<li><a href="/old1">Drone attack on Tower 22 in Jordan kills three US troops on Sunday</a></li>
+<li><a href="/old2">Rockets hit Victory base near Baghdad airport overnight</a></li>
+<li><a href="/old3">Militia threatens to attack Ain al-Asad if US troops stay</a></li></ul></aside>
 <footer>Copyright News Example. All rights reserved. Contact us.</footer>
 </body></html>"""
 
@@ -84,7 +85,8 @@ def workdir(tmp_path: Path, site: Site) -> tuple[Path, dict[str, str]]:
     config.write_text(
         f"database: sqlite:///{tmp_path / 'm.db'}\n"
         f"feeds:\n  - name: loopback\n    url: {site.base_url}/feed.xml\n    interval: 1s\n"
-        "alerts:\n  max_article_age: 1d\n  webhooks:\n"
+        "alerts:\n  max_article_age: 1d\n  retry: {initial: 1s, max: 2s, attempts: 30}\n"
+        "  webhooks:\n"
         f"    - name: ops\n      url: {site.base_url}/hook\n      secret: ${{HOOK_SECRET}}\n"
         + bases
     )
@@ -153,3 +155,88 @@ def test_run_stops_cleanly_on_sigterm(site: Site, workdir: tuple[Path, dict[str,
         if daemon.poll() is None:
             daemon.kill()
     _verify(site.posts[0])
+
+
+HARIR = (
+    "Rockets struck Harir air base north of Erbil on Monday, Kurdistan Region security officials "
+    "said. There was no damage to the base, they said."
+)
+FOLLOW_UP = (
+    "Two US service members suffered minor injuries in Tuesday's drone attack on Ain al-Asad air "
+    "base in western Iraq, a US defense official said on Saturday."
+)
+
+
+@pytest.mark.parametrize("receiver_down_s", [0.0, 4.0], ids=["receiver-up", "receiver-503-first"])
+def test_live_feed_alerts_each_attack_once(
+    site: Site, workdir: Workdir, receiver_down_s: float
+) -> None:
+    """Items appearing over time give one signed alert per attack (and one update), exactly once.
+
+    The pages carry menus, footers and "related stories" naming other attacks, which must not
+    alert; with the receiver answering 503 at first, every alert still arrives exactly once, in
+    order of detection, and every retry of an alert carries the same webhook-id and body.
+    """
+    _, env = workdir
+    site.refuse_posts_until = time.monotonic() + receiver_down_s
+    daemon = subprocess.Popen(
+        [*MONITOR, "run"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    try:
+        _wait_for(lambda: len(site.posts) >= 1, daemon)
+        base = site.base_url
+        site.put("/a3", "text/html", PAGE.format(title="Rockets hit Harir", body=HARIR))
+        site.put("/a4", "text/html", PAGE.format(title="Troops hurt", body=FOLLOW_UP))
+        site.put(
+            "/feed.xml",
+            "application/rss+xml",
+            _rss(
+                base,
+                [
+                    ("/a4", "Troops hurt"),
+                    ("/a3", "Rockets hit Harir"),
+                    ("/a1", "Drones target Ain al-Asad"),
+                    ("/a2", "Budget debate"),
+                ],
+            ),
+        )
+        _wait_for(lambda: len(site.accepted()) >= 3, daemon)
+        time.sleep(2.5)  # room for a duplicate to show up, were there one
+        daemon.send_signal(signal.SIGTERM)
+        assert daemon.wait(timeout=30) == 0
+    finally:
+        if daemon.poll() is None:
+            daemon.kill()
+    accepted = site.accepted()
+    alerts = [_verify(post) for post in accepted]
+    summary = [(a["type"], a["event"]["base"], a["event"]["outcome"]) for a in alerts]
+    assert sorted(summary) == sorted(
+        [
+            ("event.created", "ain-al-asad", "no_damage"),
+            ("event.created", "harir", "no_damage"),
+            ("event.updated", "ain-al-asad", "casualties"),
+        ]
+    )
+    ids = [post.headers["webhook-id"] for post in accepted]
+    assert len(set(ids)) == len(ids) == 3
+    first = next(
+        i
+        for i, a in enumerate(alerts)
+        if a["type"] == "event.created" and a["event"]["base"] == "ain-al-asad"
+    )
+    update = next(i for i, a in enumerate(alerts) if a["type"] == "event.updated")
+    assert first < update
+    bodies = {post.headers["webhook-id"]: post.body for post in accepted}
+    refused = [post for post in site.posts if post.status >= 300]
+    assert bool(refused) == (receiver_down_s > 0)
+    for post in refused:
+        assert bodies[post.headers["webhook-id"]] == post.body
+    assert ("/feed.xml", 304) in site.requests
+
+
+def _wait_for(condition: Callable[[], bool], daemon: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 60
+    while not condition():
+        assert daemon.poll() is None, daemon.stderr.read().decode()[-2000:] if daemon.stderr else ""
+        assert time.monotonic() < deadline, "timed out waiting for the daemon"
+        time.sleep(0.1)
