@@ -1,0 +1,180 @@
+"""The feed unit of work and the page step (monitor/refresh.py), over httpx.MockTransport."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+
+import httpx
+import pytest
+
+from monitor.http import make_client
+from monitor.pipeline.rules import Ruleset
+from monitor.process import AlertPolicy
+from monitor.records import Rejected
+from monitor.refresh import process_item, refresh_feed
+from monitor.settings import HttpSettings
+from monitor.store import Store
+from monitor.store import events as event_store
+from monitor.store import feeds as feed_store
+from monitor.store import items as item_store
+
+NOW = datetime(2024, 1, 28, 15, 0, tzinfo=UTC)
+HTTP = HttpSettings()
+FEED_URL = "http://feeds.example/rss"
+STORY = (
+    "Rockets struck Harir air base north of Erbil on Sunday, Kurdistan Region security "
+    "officials said, adding that there was no damage."
+)
+
+
+def _rss(*links: str, summary: str = "") -> bytes:
+    items = "".join(
+        f"<item><title>Story {i}</title><link>{link}</link><guid>{link}</guid>"
+        f"<description>{summary}</description><pubDate>{format_datetime(NOW)}</pubDate></item>"
+        for i, link in enumerate(links)
+    )
+    return (
+        f'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>{items}</channel></rss>'
+    ).encode()
+
+
+@pytest.fixture
+def feed(store: Store) -> feed_store.FeedState:
+    with store.begin() as conn:
+        (state,) = feed_store.sync_feeds(conn, [(FEED_URL, "example", 60.0)], now=NOW)
+    return state
+
+
+def _state(store: Store) -> feed_store.FeedState:
+    with store.begin() as conn:
+        (state,) = feed_store.list_feeds(conn)
+    return state
+
+
+def test_new_entries_are_queued_once_and_304_costs_nothing(
+    store: Store, feed: feed_store.FeedState
+) -> None:
+    """A first poll queues the entries; an unchanged feed answers 304 and queues nothing."""
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.headers.get("if-none-match") == '"1"':
+            return httpx.Response(304)
+        return httpx.Response(
+            200,
+            content=_rss("http://feeds.example/a", "http://feeds.example/b"),
+            headers={"ETag": '"1"'},
+        )
+
+    with make_client(transport=httpx.MockTransport(handler)) as client:
+        first = refresh_feed(feed, client=client, store=store, now=NOW, http=HTTP)
+        second = refresh_feed(_state(store), client=client, store=store, now=NOW, http=HTTP)
+    assert first.new_items == 2
+    assert second.not_modified
+    assert second.new_items == 0
+    state = _state(store)
+    assert (state.etag, state.error_count, state.last_ok_at) == ('"1"', 0, NOW)
+    assert state.next_check_at == NOW + timedelta(seconds=60)
+
+
+def test_failures_back_off_and_retry_after_is_honoured(
+    store: Store, feed: feed_store.FeedState
+) -> None:
+    """Each failure is recorded on the row; the next check moves out, at least by Retry-After."""
+    answers = [httpx.Response(500), httpx.Response(429, headers={"Retry-After": "3600"})]
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return answers.pop(0)
+
+    with make_client(transport=httpx.MockTransport(handler)) as client:
+        refresh_feed(feed, client=client, store=store, now=NOW, http=HTTP)
+        first = _state(store)
+        refresh_feed(first, client=client, store=store, now=NOW, http=HTTP)
+        second = _state(store)
+    assert first.error_count == 1
+    assert "status 500" in (first.last_error or "")
+    assert first.next_check_at is not None
+    assert 54 <= (first.next_check_at - NOW).total_seconds() <= 66
+    assert second.error_count == 2
+    assert second.next_check_at is not None
+    assert (second.next_check_at - NOW).total_seconds() >= 3600
+
+
+def test_not_a_feed_is_an_error_on_that_feed(store: Store, feed: feed_store.FeedState) -> None:
+    """An HTML page where the feed should be is recorded as that feed's error."""
+    page = httpx.Response(
+        200,
+        content=b"<html><body><p>Hello</p></body></html>",
+        headers={"Content-Type": "text/html"},
+    )
+    with make_client(transport=httpx.MockTransport(lambda r: page)) as client:
+        result = refresh_feed(feed, client=client, store=store, now=NOW, http=HTTP)
+    assert result.error is not None
+    assert "not a feed" in result.error
+    assert _state(store).error_count == 1
+
+
+def _queue(store: Store, feed: feed_store.FeedState, handler) -> list[item_store.PendingItem]:  # type: ignore[no-untyped-def]
+    with make_client(transport=httpx.MockTransport(handler)) as client:
+        refresh_feed(feed, client=client, store=store, now=NOW, http=HTTP)
+    with store.begin() as conn:
+        return item_store.claim_items(conn, now=NOW, limit=10, lease_s=60)
+
+
+def test_link_to_internal_address_is_never_fetched(
+    store: Store, rules: Ruleset, feed: feed_store.FeedState
+) -> None:
+    """A feed listing a link to 169.254.169.254 gets the item skipped without a request there."""
+    requested: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        requested.append(str(request.url))
+        return httpx.Response(200, content=_rss("http://169.254.169.254/latest/meta-data/"))
+
+    (pending,) = _queue(store, feed, handler)
+    with make_client(transport=httpx.MockTransport(handler)) as client:
+        result = process_item(
+            pending,
+            client=client,
+            store=store,
+            rules=rules,
+            now=NOW,
+            policy=AlertPolicy(),
+            http=HTTP,
+        )
+    assert isinstance(result, Rejected)
+    assert result.reason == "refused"
+    assert requested == [FEED_URL]
+
+
+def test_unreadable_page_falls_back_to_the_entry_text(
+    store: Store, rules: Ruleset, feed: feed_store.FeedState
+) -> None:
+    """When the page fails, the entry's own summary is read instead, and marked as such."""
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/rss":
+            return httpx.Response(200, content=_rss("http://feeds.example/s", summary=STORY))
+        return httpx.Response(500)
+
+    (pending,) = _queue(store, feed, handler)
+    with make_client(transport=httpx.MockTransport(handler)) as client:
+        process_item(
+            pending,
+            client=client,
+            store=store,
+            rules=rules,
+            now=NOW,
+            policy=AlertPolicy(),
+            http=HTTP,
+        )
+    with store.begin() as conn:
+        (event,) = event_store.list_events(conn)
+        assert item_store.count_pending(conn) == 0
+    assert (event.base_id, str(event.day)) == ("harir", "2024-01-28")
+    from sqlalchemy import select
+
+    from monitor.store.schema import ArticleRow
+
+    with store.begin() as conn:
+        assert conn.execute(select(ArticleRow.origin)).scalar_one() == "feed_summary"
