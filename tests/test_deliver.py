@@ -1,4 +1,4 @@
-"""The outbox dispatcher: signatures, backoff, dead rows, order and isolation (monitor/deliver.py)."""
+"""The outbox dispatcher: signatures, backoff, dead rows, order, isolation (monitor/deliver.py)."""
 
 from __future__ import annotations
 

@@ -153,5 +153,5 @@ def test_timeout_is_transient() -> None:
     def handler(request: httpx.Request) -> httpx.Response:
         raise httpx.ReadTimeout("slow", request=request)
 
-    with _client(handler) as client, pytest.raises(FetchError, match="a.example/feed: timed out"):
+    with _client(handler) as client, pytest.raises(FetchError, match=r"a\.example/feed: timed out"):
         fetch(client, "http://a.example/feed")

@@ -25,7 +25,12 @@ def test_every_fixture_parses_or_is_refused_cleanly(path: Path) -> None:
     try:
         parsed = parse_feed(path.read_bytes(), feed_url=f"http://fixtures.example/{path.name}")
     except FeedParseError as exc:
-        assert "not a feed" in str(exc)
+        refused = str(exc)
+        parsed = None
+    else:
+        refused = ""
+    if parsed is None:
+        assert "not a feed" in refused
         return
     assert isinstance(parsed, ParsedFeed)
     for item in parsed.items:
@@ -53,5 +58,5 @@ def test_rss_entries_become_items() -> None:
 )
 def test_non_feeds_are_refused(body: bytes) -> None:
     """A document that is not a feed raises FeedParseError naming the feed."""
-    with pytest.raises(FeedParseError, match="x.example"):
+    with pytest.raises(FeedParseError, match=r"x\.example"):
         parse_feed(body, feed_url="http://x.example/rss")
