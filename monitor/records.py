@@ -83,6 +83,8 @@ class Article:
     url: str  # canonical URL, or a file: URI for a corpus file without one
     title: str
     text: str
+    # Aware, but in the publisher's own UTC offset where known (the store keeps it in UTC):
+    # "today" and "yesterday" in a report mean the publisher's calendar day, not UTC's.
     published_at: datetime | None
     published_source: str  # "feed", "page", "manifest", "text", "dateline", "none"
     origin: str = "corpus"  # "page", "feed_summary", "corpus"

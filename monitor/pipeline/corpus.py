@@ -28,6 +28,7 @@ _DATELINES = (
 )
 # Only the top of a page carries its dateline; further down, dates are the story's own.
 _DATELINE_LINES = 15
+_DATELINE_MAX_CHARS = 80
 
 
 def parse_text_article(
@@ -43,8 +44,11 @@ def parse_text_article(
     token = _DATE_TOKEN.match(text)
     if token:
         text = text[token.end() :]
-        published = _day_start(date.fromisoformat(token.group(1)))
-        source = "text"
+        try:
+            published = _day_start(date.fromisoformat(token.group(1)))
+            source = "text"
+        except ValueError:
+            pass  # "date 2024-13-45" is no date: leave the article to its other clues
     if published is None:
         published = find_dateline(text)
         source = "dateline" if published else "none"
@@ -75,23 +79,36 @@ def parse_json_article(row: dict[str, Any], *, url: str, text: str) -> Article:
 
 
 def parse_published(value: object) -> datetime | None:
-    """An ISO date or datetime as aware UTC; None when absent; ValueError when malformed."""
+    """An ISO date or datetime, aware (in its own offset); None when absent.
+
+    ValueError (with what was wrong) when it is not a date a news article can have.
+    """
     if value is None or value == "":
         return None
     if not isinstance(value, str):
         raise ValueError(f"published: expected an ISO date, got {value!r}")
     text = value.strip()
-    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
-        return _day_start(date.fromisoformat(text))
-    stamp = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    if stamp.tzinfo is None:
-        stamp = stamp.replace(tzinfo=UTC)
-    return stamp.astimezone(UTC)
+    try:
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+            stamp = _day_start(date.fromisoformat(text))
+        else:
+            stamp = datetime.fromisoformat(text.replace("Z", "+00:00"))
+            if stamp.tzinfo is None:
+                stamp = stamp.replace(tzinfo=UTC)
+            stamp.astimezone(UTC)  # overflows for the year 1 in a positive offset
+    except (ValueError, OverflowError) as exc:
+        raise ValueError(f"published: {value!r} is not an ISO date ({exc})") from None
+    if not 1900 <= stamp.year <= 2200:
+        raise ValueError(f"published: {value!r} is out of range")
+    return stamp
 
 
 def find_dateline(text: str) -> datetime | None:
     """The full date (day, month, year) printed near the top of a page, if any."""
-    head = fold("\n".join(text.splitlines()[:_DATELINE_LINES]))
+    lines = [line.strip() for line in text.splitlines()[:_DATELINE_LINES]]
+    # A dateline stands on its own short line, or opens one ("Baghdad, Nov 5 2023 -"): a date
+    # inside a sentence is the story's, not the page's.
+    head = "\n".join(fold(line) for line in lines if line and len(line) <= _DATELINE_MAX_CHARS)
     for pattern in _DATELINES:
         for match in pattern.finditer(head):
             try:

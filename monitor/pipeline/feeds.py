@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import calendar
 from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 import feedparser
@@ -25,14 +26,28 @@ def parse_feed(body: bytes, *, feed_url: str) -> ParsedFeed:
     return ParsedFeed(title=parsed.feed.get("title", ""), items=items, warning=warning)
 
 
+def _local_time(text: object) -> datetime | None:
+    """A feed date in the publisher's own offset (RFC 822 or ISO), when it has one."""
+    if not isinstance(text, str) or not text.strip():
+        return None
+    try:
+        stamp = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        try:
+            stamp = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+        except ValueError:
+            return None
+    return stamp if stamp.tzinfo is not None and 1900 <= stamp.year <= 2200 else None
+
+
 def _item(entry: Any) -> FeedItem:
     content = entry.get("content") or []
     summary = content[0].get("value", "") if content else entry.get("summary", "")
     title = entry.get("title", "")
+    published = _local_time(entry.get("published") or entry.get("updated"))
     stamp = entry.get("published_parsed") or entry.get("updated_parsed")
-    published = (
-        datetime.fromtimestamp(calendar.timegm(stamp), tz=UTC) if stamp is not None else None
-    )
+    if published is None and stamp is not None:
+        published = datetime.fromtimestamp(calendar.timegm(stamp), tz=UTC)
     link = entry.get("link")
     return FeedItem(
         key=item_key(entry.get("id"), link, title, summary),

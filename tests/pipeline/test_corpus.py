@@ -113,15 +113,31 @@ def test_dateline_skips_an_impossible_date() -> None:
         ("2023-11-05T08:30:00+03:00", datetime(2023, 11, 5, 5, 30, tzinfo=UTC)),
         ("2023-11-05T08:30:00", datetime(2023, 11, 5, 8, 30, tzinfo=UTC)),
     ],
-    ids=["none", "empty", "day-is-noon-utc", "zulu", "offset-converted", "naive-is-utc"],
+    ids=["none", "empty", "day-is-noon-utc", "zulu", "offset-kept", "naive-is-utc"],
 )
-def test_parse_published_returns_aware_utc(value: str | None, expected: datetime | None) -> None:
-    """parse_published turns ISO days and stamps into aware UTC datetimes, None when absent."""
+def test_parse_published_returns_aware_times(value: str | None, expected: datetime | None) -> None:
+    """parse_published turns ISO days and stamps into aware datetimes, None when absent."""
     parsed = parse_published(value)
     assert parsed == expected
     if parsed is not None:
         assert parsed.utcoffset() is not None
-        assert parsed.utcoffset().total_seconds() == 0
+
+
+def test_parse_published_keeps_the_publishers_day() -> None:
+    """01:00 in Baghdad is still the previous day in UTC; the publisher's day is kept."""
+    parsed = parse_published("2024-01-29T01:00:00+03:00")
+    assert parsed is not None
+    assert parsed.date().isoformat() == "2024-01-29"
+
+
+@pytest.mark.parametrize(
+    "value", ["0001-01-01T00:00:00+01:00", "2024-13-45", "yesterday", "9999-01-01"],
+    ids=["overflow", "impossible", "words", "far-future"],
+)
+def test_parse_published_rejects_garbage(value: str) -> None:
+    """A publication date that cannot be is a ValueError naming the value."""
+    with pytest.raises(ValueError, match="published"):
+        parse_published(value)
 
 
 @pytest.mark.parametrize("value", [5, "yesterday", "2023-13-01"], ids=["int", "word", "month-13"])

@@ -6,6 +6,7 @@ project); the test is skipped, saying so, where that folder is absent.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -39,7 +40,7 @@ def test_every_fixture_parses_or_is_refused_cleanly(path: Path) -> None:
 
 
 def test_rss_entries_become_items() -> None:
-    """An RSS document gives one item per entry with link, title, summary and UTC date."""
+    """An RSS document gives one item per entry with link, title, summary and its own date."""
     body = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>
     <item><title>A</title><link>http://x.example/a</link><guid>g1</guid>
     <description>Sum &lt;b&gt;bold&lt;/b&gt;</description>
@@ -48,7 +49,8 @@ def test_rss_entries_become_items() -> None:
     assert (item.link, item.title) == ("http://x.example/a", "A")
     assert "bold" in item.summary
     assert item.published_at is not None
-    assert item.published_at.isoformat() == "2024-01-28T13:00:00+00:00"
+    assert item.published_at.isoformat() == "2024-01-28T15:00:00+02:00"
+    assert item.published_at == datetime(2024, 1, 28, 13, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(
