@@ -107,10 +107,12 @@ def _read_directory(directory: Path) -> Iterator[CorpusProblem | tuple[str, Arti
             else:
                 manifest[row["file"]] = row
     texts = sorted(p for p in directory.iterdir() if p.suffix in {".txt", ".text"})
+    corpora = sorted(p for p in directory.iterdir() if p.suffix == ".jsonl" and p.name != MANIFEST)
+    if not texts and not corpora:
+        raise CorpusError(f"replay: {directory}: no .txt or .jsonl files in this directory")
     yield from _read_text_files(texts, manifest)
-    for jsonl in sorted(p for p in directory.iterdir() if p.suffix == ".jsonl"):
-        if jsonl.name != MANIFEST:
-            yield from _read_jsonl(jsonl)
+    for jsonl in corpora:
+        yield from _read_jsonl(jsonl)
 
 
 def _read_text_files(
@@ -119,18 +121,25 @@ def _read_text_files(
     for path in files:
         where = str(path)
         try:
-            raw = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            yield CorpusProblem(where, f"cannot read: {exc}")
+            raw = path.read_text(encoding="utf-8-sig")
+        except UnicodeDecodeError as exc:
+            yield CorpusProblem(where, f"not UTF-8 (byte {exc.start + 1})")
+            continue
+        except OSError as exc:
+            yield CorpusProblem(where, f"cannot read: {exc.strerror}")
             continue
         meta = manifest.get(path.name, {})
         try:
             published = parse_published(meta.get("published"))
+            url = _text_field(meta, "url") or path.resolve().as_uri()
+            title = _text_field(meta, "title")
         except ValueError as exc:
             yield CorpusProblem(f"{path.parent / MANIFEST} ({path.name})", str(exc))
             continue
-        url = meta.get("url") or path.resolve().as_uri()
-        yield where, parse_text_article(raw, url=url, published=published, title=meta.get("title"))
+        if not raw.strip():
+            yield where, Rejected("corpus", "empty", where)
+            continue
+        yield where, parse_text_article(raw, url=url, published=published, title=title)
 
 
 def _read_jsonl(path: Path) -> Iterator[CorpusProblem | tuple[str, Article | Rejected]]:
@@ -138,37 +147,51 @@ def _read_jsonl(path: Path) -> Iterator[CorpusProblem | tuple[str, Article | Rej
         if isinstance(row, CorpusProblem):
             yield row
             continue
-        url = row.get("url") or f"{path.resolve().as_uri()}#{where.rsplit(':', 1)[-1]}"
         try:
             published = parse_published(row.get("published"))
+            url = _text_field(row, "url") or f"{path.resolve().as_uri()}#{where.rsplit(':', 1)[-1]}"
+            title = _text_field(row, "title")
+            text, page = _text_field(row, "text"), _text_field(row, "html")
         except ValueError as exc:
             yield CorpusProblem(where, str(exc))
             continue
-        if isinstance(row.get("text"), str):
-            yield where, parse_json_article(row, url=url, text=row["text"])
-        elif isinstance(row.get("html"), str):
+        if text is not None:
+            if not text.strip():
+                yield where, Rejected("corpus", "empty", where)
+                continue
+            yield where, parse_json_article({**row, "title": title}, url=url, text=text)
+        elif page is not None:
             yield (
                 where,
                 extract_article(
-                    row["html"],
-                    url=url,
-                    published_at=published,
-                    title=row.get("title"),
-                    origin="corpus",
+                    page, url=url, published_at=published, title=title, origin="corpus"
                 ),
             )
         else:
             yield CorpusProblem(where, 'record has neither "text" nor "html"')
 
 
+def _text_field(row: dict[str, Any], name: str) -> str | None:
+    """A record's optional text field; ValueError naming it when it is not text."""
+    value = row.get(name)
+    if value is None or isinstance(value, str):
+        return value
+    raise ValueError(f'"{name}" must be text, got {type(value).__name__}')
+
+
 def _json_rows(path: Path) -> Iterator[tuple[str, dict[str, Any] | CorpusProblem]]:
     try:
-        handle = path.open(encoding="utf-8")
+        handle = path.open("rb")
     except OSError as exc:
         raise CorpusError(f"replay: {path}: cannot read: {exc.strerror}") from exc
     with handle:
-        for number, line in enumerate(handle, start=1):
+        for number, raw in enumerate(handle, start=1):
             where = f"{path}:{number}"
+            try:
+                line = raw.decode("utf-8-sig" if number == 1 else "utf-8")
+            except UnicodeDecodeError as exc:
+                yield where, CorpusProblem(where, f"not UTF-8 (byte {exc.start + 1})")
+                continue
             if not line.strip():
                 continue
             try:

@@ -174,3 +174,38 @@ def test_jsonl_corpus_with_bad_line_reports_where(
         3,
         34,
     )
+
+
+def test_broken_records_are_reported_and_skipped(
+    store: Store, rules: Ruleset, tmp_path: Path
+) -> None:
+    """Each unreadable record is named with its file and line; the good ones are replayed."""
+    corpus = tmp_path / "mixed.jsonl"
+    good = {"url": "https://news.example/h", "published": "2024-01-29",
+            "text": "Rockets hit Harir air base on Monday, officials said."}
+    corpus.write_bytes(
+        b'{"url": 123, "text": "x"}\n'
+        b'{"title": ["x"], "text": "y"}\n'
+        b'{"published": "0001-01-01T00:00:00+01:00", "text": "z"}\n'
+        b"\xff\xfe not utf-8\n"
+        b'{"published": "2024-01-29"}\n'
+        + json.dumps(good).encode() + b"\n"
+    )
+    result = replay([corpus], store=store, rules=rules, policy=AlertPolicy(), now=NOW)
+    problems = {p.where.rsplit(":", 1)[1]: p.message for p in result.problems}
+    assert problems.keys() == {"1", "2", "3", "4", "5"}
+    assert '"url" must be text' in problems["1"]
+    assert "not UTF-8" in problems["4"]
+    assert 'neither "text" nor "html"' in problems["5"]
+    with store.begin() as conn:
+        assert [e.base_id for e in event_store.list_events(conn)] == ["harir"]
+
+
+def test_directory_without_articles_is_an_error(
+    store: Store, rules: Ruleset, tmp_path: Path
+) -> None:
+    """Replaying a directory with nothing to read says so instead of replaying nothing."""
+    from monitor.errors import CorpusError
+
+    with pytest.raises(CorpusError, match="no .txt or .jsonl files"):
+        replay([tmp_path], store=store, rules=rules, policy=AlertPolicy(), now=NOW)

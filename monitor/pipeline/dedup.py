@@ -25,8 +25,11 @@ def canonical_url(url: str) -> str:
     """The URL with scheme and host normalised, tracking parameters and fragment dropped."""
     if not url.lower().startswith(("http://", "https://")):
         return url
-    normal = url_normalize(url) or url
-    parts = urlsplit(normal)
+    try:
+        normal = url_normalize(url) or url
+        parts = urlsplit(normal)
+    except ValueError:
+        return url  # not a URL we can take apart ("https://[::1/a"): compare it as it is
     query = [
         (k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _TRACKING.match(k)
     ]
