@@ -17,7 +17,13 @@ import structlog
 from monitor.pipeline.alerts import alert_body
 from monitor.pipeline.dedup import canonical_url, content_hash
 from monitor.pipeline.detect import detect_events
-from monitor.pipeline.merge import candidate_days, choose_event, event_key, merge_report
+from monitor.pipeline.merge import (
+    UNDATED_WINDOW_DAYS,
+    candidate_days,
+    choose_event,
+    event_key,
+    merge_report,
+)
 from monitor.pipeline.rules import Ruleset
 from monitor.records import Article, Event, Rejected, Report
 from monitor.store import Store, Transaction
@@ -147,14 +153,33 @@ def _apply_report(
 def _existing_event(
     conn: Transaction, report: Report, article: Article, digest: str
 ) -> Event | None:
-    if report.base_id is not None and report.day is None:
-        window = candidate_days(article.published_at)
-        if window is not None:
-            candidates = event_store.find_events_of_base(conn, report.base_id, *window)
-            chosen = choose_event(report, candidates)
-            if chosen is not None:
-                return chosen
-    return event_store.find_event(conn, event_key(report, article_hash=digest))
+    """The event a report belongs to: by key, else the one compatible event of its base nearby.
+
+    A dated report joins the event of its base and day, or else one still undated that was
+    first reported on that day or just after; an undated report joins the one compatible event
+    of its base (dated or not) around its publication. Ambiguity makes a new event.
+    """
+    found = event_store.find_event(conn, event_key(report, article_hash=digest))
+    if found is not None or report.base_id is None:
+        return found
+    if report.day is not None:
+        same_day = event_store.find_events_of_base(conn, report.base_id, report.day, report.day)
+        if len(same_day) == 1:
+            return same_day[0]
+        undated = event_store.find_undated_events_of_base(
+            conn, report.base_id, report.day, report.day + timedelta(days=UNDATED_WINDOW_DAYS)
+        )
+        return choose_event(report, undated)
+    window = candidate_days(article.published_at)
+    if window is None:
+        return None
+    candidates = [
+        *event_store.find_events_of_base(conn, report.base_id, *window),
+        *event_store.find_undated_events_of_base(
+            conn, report.base_id, window[0], window[1] + timedelta(days=1)
+        ),
+    ]
+    return choose_event(report, candidates)
 
 
 def _is_fresh(article: Article, now: datetime, max_age_s: float | None) -> bool:

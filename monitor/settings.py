@@ -7,6 +7,7 @@ key and the line of ``config.yaml`` it comes from.
 
 from __future__ import annotations
 
+import math
 import os
 import re
 from collections.abc import Mapping, Sequence
@@ -25,6 +26,7 @@ _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$")
 _UNIT_S = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, None: 1.0}
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _BASE_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+_MAX_DURATION_S = 10 * 365 * 86400.0
 _SECRET_MASK = "********"  # noqa: S105 - the mask shown instead of a secret
 
 
@@ -127,8 +129,8 @@ def parse_duration(value: object) -> float:
         if match is None:
             raise ValueError(f"{value!r} is not a duration (use e.g. 90s, 5m, 1h, 2d)")
         seconds = float(match.group(1)) * _UNIT_S[match.group(2)]
-    if seconds <= 0:
-        raise ValueError(f"a duration must be positive, got {value!r}")
+    if not math.isfinite(seconds) or seconds <= 0 or seconds > _MAX_DURATION_S:
+        raise ValueError(f"a duration must be positive and at most 10 years, got {value!r}")
     return seconds
 
 

@@ -158,3 +158,14 @@ def test_outbox_rows_per_webhook(store: Store, rules: Ruleset) -> None:
         due = outbox_store.claim_due(conn, now=DAY)
     assert sorted(d.webhook for d in due) == ["ops", "slack"]
     assert len({d.dedupe_key for d in due}) == 1
+
+
+def test_undated_report_then_dated_one_is_one_event(store: Store, rules: Ruleset) -> None:
+    """A first report that fixes no day, then a dated one, are one attack: one created alert."""
+    vague = "A drone attack struck Tower 22 in Jordan, US officials said."
+    _process(store, rules, _article("https://a.example/v", vague))
+    _process(store, rules, _article("https://b.example/d", FIRST, DAY + timedelta(hours=3)))
+    (event,) = _events(store)
+    assert str(event.day) == "2024-01-28"
+    assert len(event.sources) == 2
+    assert [kind for kind, _ in _alerts(store)] == ["event.created", "event.updated"]

@@ -181,15 +181,17 @@ def test_broken_records_are_reported_and_skipped(
 ) -> None:
     """Each unreadable record is named with its file and line; the good ones are replayed."""
     corpus = tmp_path / "mixed.jsonl"
-    good = {"url": "https://news.example/h", "published": "2024-01-29",
-            "text": "Rockets hit Harir air base on Monday, officials said."}
+    good = {
+        "url": "https://news.example/h",
+        "published": "2024-01-29",
+        "text": "Rockets hit Harir air base on Monday, officials said.",
+    }
     corpus.write_bytes(
         b'{"url": 123, "text": "x"}\n'
         b'{"title": ["x"], "text": "y"}\n'
         b'{"published": "0001-01-01T00:00:00+01:00", "text": "z"}\n'
         b"\xff\xfe not utf-8\n"
-        b'{"published": "2024-01-29"}\n'
-        + json.dumps(good).encode() + b"\n"
+        b'{"published": "2024-01-29"}\n' + json.dumps(good).encode() + b"\n"
     )
     result = replay([corpus], store=store, rules=rules, policy=AlertPolicy(), now=NOW)
     problems = {p.where.rsplit(":", 1)[1]: p.message for p in result.problems}

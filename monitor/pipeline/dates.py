@@ -56,7 +56,15 @@ WEEKDAYS = {
     "sunday": 6,
     "sun": 6,
 }
-_MONTH = "|".join(sorted(MONTHS, key=len, reverse=True))
+# "may" is a month only when no verb follows it ("2 may have been wounded" is no date).
+_MAY_VERB = (
+    r"(?!\s+(?:have|has|be|been|not|also|still|well|never|take|face|need|include|help|come|go|"
+    r"prove|continue|lead|cause|result|affect|see|want|try|seek|use|pose|raise|escalate|rise|"
+    r"increase|hit|strike|target|attack|launch|retaliate|respond|know|only|even|soon|yet)\b)"
+)
+_MONTH = "|".join(
+    name + _MAY_VERB if name == "may" else name for name in sorted(MONTHS, key=len, reverse=True)
+)
 _WEEKDAY_FULL = "monday|tuesday|wednesday|thursday|friday|saturday|sunday"
 _WEEKDAY = "|".join(sorted(WEEKDAYS, key=len, reverse=True))
 _ORD = r"(?:st|nd|rd|th)?"
@@ -79,7 +87,7 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "weekday",
         re.compile(
-            rf"\b(?:(?P<mod>this|last|past|early|late|on|since|before|until|by)\s+)?"
+            rf"\b(?:(?P<mod>this|last|past|early|late|on|since|before|until|by|next|coming)\s+)?"
             rf"(?P<wd>{_WEEKDAY_FULL})(?:'s)?\b(?:\s*\((?P<dom>\d{{1,2}})\))?"
         ),
     ),
@@ -143,11 +151,14 @@ def find_days(folded: str) -> list[DayMention]:
 def _mention(kind: str, match: re.Match[str], folded: str) -> DayMention | None:
     groups = match.groupdict()
     before = folded[max(0, match.start() - 12) : match.start()]
+    # "since Monday" bounds a period and "next Tuesday" is to come: neither is an attack's day.
     bound = bool(_PERIOD_WORDS.search(before)) or groups.get("mod") in {
         "since",
         "until",
         "before",
         "by",
+        "next",
+        "coming",
     }
     common = {
         "start": match.start(),
@@ -203,7 +214,15 @@ def resolve_day(mention: DayMention, published: date | None) -> date | None:
     back = (published.weekday() - mention.weekday) % 7
     if back == 0 and mention.modifier in {"last", "past"}:
         back = 7
-    return published - timedelta(days=back)
+    resolved = published - timedelta(days=back)
+    if mention.day is not None and resolved.day != mention.day:
+        # "This Tuesday (7)": the day of the month wins if it lies within the last week.
+        for offset in range(-1, 8):
+            candidate = published - timedelta(days=offset)
+            if candidate.day == mention.day:
+                return candidate
+        return None  # weekday and day of month disagree: the text does not fix the day
+    return resolved
 
 
 def _safe_date(year: int, month: int, day: int) -> date | None:

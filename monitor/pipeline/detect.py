@@ -191,9 +191,7 @@ def _is_past_year(match: re.Match[str], published: date | None) -> bool:
         return False
     year = int(match.group("year"))
     month = MONTHS.get(match.group("month") or "", 12)
-    return (
-        (year, month) < (published.year, published.month - 1) if year <= published.year else False
-    )
+    return year * 12 + month < published.year * 12 + published.month - 1
 
 
 def _clause_start(folded: str, end: int) -> int:

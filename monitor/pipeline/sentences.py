@@ -69,6 +69,12 @@ _ABBREV_END = re.compile(
 )
 
 
+# A repeated sentence of at least this many words is a copy, read once.
+_REPEAT_MIN_WORDS = 6
+# Longer "sentences" (tables, run-on lists) are cut, which keeps the rules linear in the text.
+_MAX_SENTENCE_CHARS = 600
+
+
 @dataclass(frozen=True, slots=True)
 class Sentence:
     """A sentence of the article: its offsets, original text and folded text."""
@@ -106,10 +112,12 @@ def split_sentences(text: str) -> list[Sentence]:
     """Split text into sentences; lines are hard boundaries, repeated sentences are dropped.
 
     Articles copied from the web often repeat whole paragraphs (or the headline at the foot of
-    the page); only the first occurrence of each sentence is kept, so one report counts once.
+    the page): a repeated paragraph, and any repeated sentence of six words or more, is read
+    once, so one report counts once. Short sentences ("No one was hurt.") may recur.
     """
     sentences: list[Sentence] = []
     seen: set[str] = set()
+    seen_paragraphs: set[str] = set()
     paragraph = 0
     offset = 0
     for line in text.splitlines(keepends=True):
@@ -119,6 +127,11 @@ def split_sentences(text: str) -> list[Sentence]:
         if not stripped:
             paragraph += 1
             continue
+        paragraph_key = re.sub(r"\W+", " ", fold(stripped)).strip()
+        if paragraph_key in seen_paragraphs:
+            paragraph += 1
+            continue
+        seen_paragraphs.add(paragraph_key)
         lead = line_start + (len(line) - len(line.lstrip()))
         heading = not re.search(r"[.!?\"”’:)]\s*$", stripped)
         for start, end in _spans(stripped):
@@ -127,7 +140,9 @@ def split_sentences(text: str) -> list[Sentence]:
                 continue
             folded = fold(piece)
             key = re.sub(r"\W+", " ", folded).strip()
-            if key in seen or not key:
+            if not key:
+                continue
+            if key in seen and key.count(" ") >= _REPEAT_MIN_WORDS - 1:
                 continue
             seen.add(key)
             sentences.append(
@@ -154,4 +169,16 @@ def _spans(line: str) -> list[tuple[int, int]]:
         spans.append((start, match.start() + len(match.group().rstrip())))
         start = match.end()
     spans.append((start, len(line)))
-    return spans
+    return [piece for span in spans for piece in _cut(line, *span)]
+
+
+def _cut(line: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Pieces of at most _MAX_SENTENCE_CHARS, cut at spaces."""
+    pieces = []
+    while end - start > _MAX_SENTENCE_CHARS:
+        cut = line.rfind(" ", start, start + _MAX_SENTENCE_CHARS)
+        cut = cut if cut > start else start + _MAX_SENTENCE_CHARS
+        pieces.append((start, cut))
+        start = cut
+    pieces.append((start, end))
+    return pieces

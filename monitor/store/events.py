@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time
 from typing import Any, cast
 
 from sqlalchemy import Connection, Row, Table, func, select, update
@@ -61,6 +61,23 @@ def find_events_of_base(
         select(_events)
         .where(_events.c.base_id == base_id, _events.c.day.between(first_day, last_day))
         .order_by(_events.c.day)
+    ).all()
+    return [_event(row, ()) for row in rows]
+
+
+def find_undated_events_of_base(
+    conn: Connection, base_id: str, first_day: date, last_day: date
+) -> list[Event]:
+    """Events of a base with no day yet, first reported on a day in [first_day, last_day]."""
+    rows = conn.execute(
+        select(_events)
+        .where(
+            _events.c.base_id == base_id,
+            _events.c.day.is_(None),
+            _events.c.first_reported_at >= datetime.combine(first_day, time.min, tzinfo=UTC),
+            _events.c.first_reported_at < datetime.combine(last_day, time.max, tzinfo=UTC),
+        )
+        .order_by(_events.c.id)
     ).all()
     return [_event(row, ()) for row in rows]
 

@@ -131,7 +131,8 @@ def test_parse_published_keeps_the_publishers_day() -> None:
 
 
 @pytest.mark.parametrize(
-    "value", ["0001-01-01T00:00:00+01:00", "2024-13-45", "yesterday", "9999-01-01"],
+    "value",
+    ["0001-01-01T00:00:00+01:00", "2024-13-45", "yesterday", "9999-01-01"],
     ids=["overflow", "impossible", "words", "far-future"],
 )
 def test_parse_published_rejects_garbage(value: str) -> None:

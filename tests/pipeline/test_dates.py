@@ -145,3 +145,41 @@ def test_period_bounds_are_flagged(text: str, bound: bool) -> None:
 def test_find_days_reports_expressions_left_to_right(text: str, expressions: list[str]) -> None:
     """find_days returns only day expressions, in text order, as folded words."""
     assert [m.text for m in find_days(fold(text))] == expressions
+
+
+@pytest.mark.parametrize(
+    ("text", "published", "expected"),
+    [
+        ("this tuesday (7)", date(2023, 11, 7), date(2023, 11, 7)),
+        ("this tuesday (7)", date(2023, 11, 8), date(2023, 11, 7)),
+        ("tuesday (9)", date(2023, 11, 7), None),
+    ],
+    ids=["same-day", "day-after", "disagreeing"],
+)
+def test_weekday_with_day_of_month(text: str, published: date, expected: date | None) -> None:
+    """'This Tuesday (7)' is the 7th; a weekday and a day of month that disagree fix nothing."""
+    assert resolve_day(_only_mention(text), published) == expected
+
+
+@pytest.mark.parametrize(
+    "text", ["officials will meet next tuesday", "on the coming friday"], ids=["next", "coming"]
+)
+def test_future_weekdays_are_not_attack_days(text: str) -> None:
+    """'next Tuesday' lies ahead: it is flagged like a period bound, never an attack's day."""
+    (mention,) = find_days(text)
+    assert mention.is_period_bound
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["officials said 2 may have been wounded", "3 may be hurt"],
+    ids=["may-have", "may-be"],
+)
+def test_modal_may_is_not_a_month(text: str) -> None:
+    """'may' followed by a verb is the modal, not the month."""
+    assert [m for m in find_days(text) if m.month == 5] == []
+
+
+def test_december_mentioned_in_january_is_last_month() -> None:
+    """'December 30' read on January 2 is the previous year's December."""
+    assert resolve_day(_only_mention("december 30"), date(2024, 1, 2)) == date(2023, 12, 30)

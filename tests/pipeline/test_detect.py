@@ -560,3 +560,27 @@ def test_unnamed_base_in_a_tracked_country_is_the_named_attack(
     )
     reports = detect_events(article(text), rules)
     assert [(r.base_id, r.day, r.weapons) for r in reports] == [("ain-al-asad", MONDAY, ("drone",))]
+
+
+def test_last_december_is_news_in_early_january(rules: Ruleset, article: ArticleFactory) -> None:
+    """An attack 'in late December 2023' read on 2 January 2024 is recent, not history."""
+    reports = detect_events(
+        article(
+            "Rockets hit Ain al-Asad air base in late December 2023, officials said.",
+            published="2024-01-02",
+        ),
+        rules,
+    )
+    assert [r.base_id for r in reports] == ["ain-al-asad"]
+
+
+def test_attack_reported_on_two_days_keeps_short_repeated_sentences(
+    rules: Ruleset, article: ArticleFactory
+) -> None:
+    """A short sentence that recurs ("The attack caused no damage.") is read each time."""
+    text = (
+        "Drones attacked Ain al-Asad air base on Sunday. The attack caused no damage. "
+        "On Monday, rockets attacked Harir air base. The attack caused no damage."
+    )
+    outcomes = {r.base_id: r.outcome for r in detect_events(article(text), rules)}
+    assert outcomes == {"ain-al-asad": Outcome.NO_DAMAGE, "harir": Outcome.NO_DAMAGE}
