@@ -209,5 +209,5 @@ def test_directory_without_articles_is_an_error(
     """Replaying a directory with nothing to read says so instead of replaying nothing."""
     from monitor.errors import CorpusError
 
-    with pytest.raises(CorpusError, match="no .txt or .jsonl files"):
+    with pytest.raises(CorpusError, match=r"no \.txt or \.jsonl files"):
         replay([tmp_path], store=store, rules=rules, policy=AlertPolicy(), now=NOW)
