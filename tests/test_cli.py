@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -115,3 +116,52 @@ def test_invalid_config_is_one_line(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert "line 3: feeds[0].interval" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_alerts_test_sends_a_signed_sample(config: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """alerts test posts a signed monitor.test alert to the webhook and says it was delivered."""
+    from tests.loopback import Site, serve
+
+    with serve(Site()) as site:
+        text = config.read_text().replace(
+            "  webhooks: []",
+            f"  webhooks:\n    - name: ops\n      url: {site.base_url}/hook\n"
+            "      secret: ${HOOK_SECRET}",
+        )
+        config.write_text(text)
+        monkeypatch.setenv("HOOK_SECRET", "sample-secret")
+        code, out, _ = _run(config, "alerts", "test")
+    assert code == 0
+    assert out.strip() == "ops: delivered, signed"
+    (post,) = site.posts
+    assert json.loads(post.body)["type"] == "monitor.test"
+    assert post.headers["webhook-signature"].startswith("v1,")
+
+
+def test_alerts_test_without_webhooks_is_one_line(config: Path) -> None:
+    """alerts test with no webhook configured says what to configure."""
+    code, _, err = _run(config, "alerts", "test")
+    assert code == 1
+    assert "no webhooks configured" in err
+
+
+def test_feeds_shows_health(config: Path) -> None:
+    """feeds lists every configured feed once the daemon has synced them, with its status."""
+    from monitor.settings import load_settings
+    from monitor.store import feeds as feed_store
+    from monitor.store import open_store
+
+    _run(config, "db", "upgrade")
+    settings = load_settings(config, {})
+    store = open_store(settings.database_url)
+    with store.begin() as conn:
+        feed_store.sync_feeds(conn, [(f.url, f.name, f.interval_s) for f in settings.feeds],
+                              now=datetime(2024, 1, 1, tzinfo=UTC))
+        first = feed_store.list_feeds(conn)[0]
+        feed_store.record_failure(conn, first.id, error="http: timed out",
+                                  now=datetime(2024, 1, 1, tzinfo=UTC), retry_after_s=60)
+    code, out, _ = _run(config, "feeds")
+    assert code == 0
+    assert f"{len(settings.feeds)} feeds, 1 failing" in out
+    assert "failing x1" in out
+    assert "http: timed out" in out
