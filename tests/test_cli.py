@@ -155,11 +155,19 @@ def test_feeds_shows_health(config: Path) -> None:
     settings = load_settings(config, {})
     store = open_store(settings.database_url)
     with store.begin() as conn:
-        feed_store.sync_feeds(conn, [(f.url, f.name, f.interval_s) for f in settings.feeds],
-                              now=datetime(2024, 1, 1, tzinfo=UTC))
+        feed_store.sync_feeds(
+            conn,
+            [(f.url, f.name, f.interval_s) for f in settings.feeds],
+            now=datetime(2024, 1, 1, tzinfo=UTC),
+        )
         first = feed_store.list_feeds(conn)[0]
-        feed_store.record_failure(conn, first.id, error="http: timed out",
-                                  now=datetime(2024, 1, 1, tzinfo=UTC), retry_after_s=60)
+        feed_store.record_failure(
+            conn,
+            first.id,
+            error="http: timed out",
+            now=datetime(2024, 1, 1, tzinfo=UTC),
+            retry_after_s=60,
+        )
     code, out, _ = _run(config, "feeds")
     assert code == 0
     assert f"{len(settings.feeds)} feeds, 1 failing" in out

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import hmac
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -138,23 +140,33 @@ def test_run_once_alerts_once_per_attack(site: Site, workdir: Workdir) -> None:
     assert ("/feed.xml", 304) in site.requests
 
 
-def test_run_stops_cleanly_on_sigterm(site: Site, workdir: tuple[Path, dict[str, str]]) -> None:
-    """The daemon polls, delivers, and exits 0 on SIGTERM."""
+def test_run_stops_cleanly_on_sigterm(site: Site, workdir: Workdir, tmp_path: Path) -> None:
+    """The daemon tells systemd it is ready, delivers, and on SIGTERM says so and exits 0."""
     _, env = workdir
-    daemon = subprocess.Popen(
-        [*MONITOR, "run"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while not site.posts and time.monotonic() < deadline and daemon.poll() is None:
-            time.sleep(0.1)
-        assert len(site.posts) == 1
-        daemon.send_signal(signal.SIGTERM)
-        assert daemon.wait(timeout=30) == 0
-    finally:
-        if daemon.poll() is None:
-            daemon.kill()
+    notify_path = tmp_path / "notify.sock"
+    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as notify_socket:
+        notify_socket.bind(str(notify_path))
+        notify_socket.settimeout(0.5)
+        daemon = subprocess.Popen(
+            [*MONITOR, "run"],
+            env={**env, "NOTIFY_SOCKET": str(notify_path)},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        try:
+            _wait_for(lambda: len(site.posts) == 1, daemon)
+            daemon.send_signal(signal.SIGTERM)
+            assert daemon.wait(timeout=30) == 0
+        finally:
+            if daemon.poll() is None:
+                daemon.kill()
+        states = []
+        with contextlib.suppress(TimeoutError):
+            while True:
+                states.append(notify_socket.recv(256).decode())
     _verify(site.posts[0])
+    assert states[0] == "READY=1"
+    assert states[-1] == "STOPPING=1"
 
 
 HARIR = (
