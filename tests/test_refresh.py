@@ -121,6 +121,21 @@ def _queue(store: Store, feed: feed_store.FeedState, handler) -> list[item_store
         return item_store.claim_items(conn, now=NOW, limit=10, lease_s=60)
 
 
+def _read_queued(store: Store, rules: Ruleset, feed: feed_store.FeedState, handler):  # type: ignore[no-untyped-def]
+    """Poll the feed, then read its one queued item, all through ``handler``."""
+    (pending,) = _queue(store, feed, handler)
+    with make_client(transport=httpx.MockTransport(handler)) as client:
+        return process_item(
+            pending,
+            client=client,
+            store=store,
+            rules=rules,
+            now=NOW,
+            policy=AlertPolicy(),
+            http=HTTP,
+        )
+
+
 def test_link_to_internal_address_is_never_fetched(
     store: Store, rules: Ruleset, feed: feed_store.FeedState
 ) -> None:
@@ -131,17 +146,7 @@ def test_link_to_internal_address_is_never_fetched(
         requested.append(str(request.url))
         return httpx.Response(200, content=_rss("http://169.254.169.254/latest/meta-data/"))
 
-    (pending,) = _queue(store, feed, handler)
-    with make_client(transport=httpx.MockTransport(handler)) as client:
-        result = process_item(
-            pending,
-            client=client,
-            store=store,
-            rules=rules,
-            now=NOW,
-            policy=AlertPolicy(),
-            http=HTTP,
-        )
+    result = _read_queued(store, rules, feed, handler)
     assert isinstance(result, Rejected)
     assert result.reason == "refused"
     assert requested == [FEED_URL]
@@ -157,17 +162,7 @@ def test_unreadable_page_falls_back_to_the_entry_text(
             return httpx.Response(200, content=_rss("http://feeds.example/s", summary=STORY))
         return httpx.Response(500)
 
-    (pending,) = _queue(store, feed, handler)
-    with make_client(transport=httpx.MockTransport(handler)) as client:
-        process_item(
-            pending,
-            client=client,
-            store=store,
-            rules=rules,
-            now=NOW,
-            policy=AlertPolicy(),
-            http=HTTP,
-        )
+    _read_queued(store, rules, feed, handler)
     with store.begin() as conn:
         (event,) = event_store.list_events(conn)
         assert item_store.count_pending(conn) == 0
