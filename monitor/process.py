@@ -8,7 +8,7 @@ run --once`` and ``monitor replay`` all call this one function.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -32,6 +32,8 @@ from monitor.store import events as event_store
 from monitor.store import outbox as outbox_store
 
 log = structlog.get_logger()
+
+Detector = Callable[[Article, Ruleset], list[Report]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,11 +64,15 @@ def process_article(
     now: datetime,
     policy: AlertPolicy,
     item_key: str | None = None,
+    detect: Detector = detect_events,
 ) -> Processed:
-    """Record an article and the events it reports, and enqueue their alerts."""
+    """Record an article and the events it reports, and enqueue their alerts.
+
+    ``detect`` is the extractor; backtests pass the naive baseline to measure against it.
+    """
     url = canonical_url(article.url)
     digest = content_hash(article.text)
-    reports = tuple(detect_events(article, rules))
+    reports = tuple(detect(article, rules))
     may_alert = _is_fresh(article, now, policy.max_article_age_s)
     created: list[int] = []
     updated: list[int] = []

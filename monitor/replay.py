@@ -10,6 +10,7 @@ publication order, undated ones last, with "now" taken from each article's publi
 from __future__ import annotations
 
 import json
+import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -22,9 +23,12 @@ from monitor.errors import CorpusError
 from monitor.pipeline.corpus import parse_json_article, parse_published, parse_text_article
 from monitor.pipeline.extract import extract_article
 from monitor.pipeline.rules import Ruleset
-from monitor.process import AlertPolicy, Processed, process_article
-from monitor.records import Article, Rejected
-from monitor.store import Store
+from monitor.pipeline.detect import detect_events
+from monitor.pipeline.score import GoldEvent, Score, gold_events, score_events
+from monitor.process import AlertPolicy, Detector, Processed, process_article
+from monitor.records import Article, Event, Rejected
+from monitor.store import Store, open_store
+from monitor.store import events as event_store
 
 log = structlog.get_logger()
 
@@ -53,6 +57,7 @@ def replay(
     rules: Ruleset,
     policy: AlertPolicy,
     now: datetime,
+    detect: Detector = detect_events,
 ) -> ReplayResult:
     """Process every article of the corpora at ``paths``; ``now`` dates undated articles."""
     outcome = ReplayResult()
@@ -71,7 +76,9 @@ def replay(
         if article.published_at is not None:
             clock = article.published_at if clock is None else max(clock, article.published_at)
         outcome.results.append(
-            process_article(article, store=store, rules=rules, now=clock or now, policy=policy)
+            process_article(
+                article, store=store, rules=rules, now=clock or now, policy=policy, detect=detect
+            )
         )
     return outcome
 
@@ -208,3 +215,45 @@ def _json_rows(path: Path) -> Iterator[tuple[str, dict[str, Any] | CorpusProblem
 def _order(article: Article, sequence: int) -> tuple[bool, datetime | None, int]:
     published = article.published_at
     return (published is None, published, sequence) if published else (True, None, sequence)
+
+
+@dataclass(frozen=True, slots=True)
+class Backtest:
+    score: Score
+    events: list[Event]
+    replayed: ReplayResult
+
+
+def backtest(
+    paths: Sequence[Path],
+    gold_path: Path,
+    *,
+    rules: Ruleset,
+    now: datetime,
+    detect: Detector = detect_events,
+) -> Backtest:
+    """Replay ``paths`` into a fresh temporary store and score its events against the gold."""
+    gold = read_gold(gold_path)
+    with tempfile.TemporaryDirectory(prefix="monitor-backtest-") as work:
+        store = open_store(f"sqlite:///{Path(work) / 'backtest.db'}")
+        store.upgrade()
+        replayed = replay(
+            paths, store=store, rules=rules, policy=AlertPolicy(), now=now, detect=detect
+        )
+        with store.begin() as conn:
+            events = event_store.list_events(conn)
+        store.engine.dispose()
+    return Backtest(score_events(events, gold), events, replayed)
+
+
+def read_gold(path: Path) -> list[GoldEvent]:
+    """The tracked-base events of a gold file; CorpusError naming the line of a bad row."""
+    gold: list[GoldEvent] = []
+    for where, row in _json_rows(path):
+        if isinstance(row, CorpusProblem):
+            raise CorpusError(f"gold: {row.where}: {row.message}")
+        try:
+            gold += gold_events(row)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise CorpusError(f"gold: {where}: not a gold document ({exc})") from exc
+    return gold

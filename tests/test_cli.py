@@ -173,3 +173,53 @@ def test_feeds_shows_health(config: Path) -> None:
     assert f"{len(settings.feeds)} feeds, 1 failing" in out
     assert "failing x1" in out
     assert "http: timed out" in out
+
+
+def test_backtest_scores_the_seeds(config: Path) -> None:
+    """backtest --json on the seeds gives the documented figures, all perfect."""
+    code, out, _ = _run(
+        config, "backtest", str(SEEDS), "--gold", str(SEEDS.parent / "seeds.gold.jsonl"), "--json"
+    )
+    assert code == 0
+    figures = json.loads(out)
+    assert (figures["precision"], figures["recall"], figures["f1"]) == (1.0, 1.0, 1.0)
+    assert figures["duplicates"] == 0
+    assert set(figures["field_accuracy"]) == {
+        "day",
+        "weapons",
+        "munitions_count",
+        "claimed_by",
+        "outcome",
+    }
+    assert figures["missed_events"] == figures["false_events"] == []
+
+
+def test_backtest_lists_misses_with_evidence(config: Path, tmp_path: Path) -> None:
+    """A gold event nobody found is listed as a miss; an unlabelled event as false, with evidence."""
+    corpus = tmp_path / "c.jsonl"
+    corpus.write_text(
+        json.dumps(
+            {
+                "id": "X1",
+                "url": "https://news.example/x1",
+                "published": "2024-01-29",
+                "text": "Rockets hit Harir air base on Monday, officials said.",
+                "events": [{"base": "tower-22", "date": "2024-01-28"}],
+            }
+        )
+        + "\n"
+    )
+    code, out, _ = _run(config, "backtest", str(corpus), "--gold", str(corpus))
+    assert code == 0
+    assert "MISS       X1  tower-22 2024-01-28" in out
+    assert "FALSE      event 1 harir 2024-01-29" in out
+    assert "evidence: Rockets hit Harir air base on Monday" in out
+
+
+def test_backtest_names_a_bad_gold_line(config: Path, tmp_path: Path) -> None:
+    """A broken gold file is one line naming its file and line."""
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text('{"events": [{"base": "harir", "date": "yesterday"}]}\n')
+    code, _, err = _run(config, "backtest", str(SEEDS), "--gold", str(gold))
+    assert code == 1
+    assert f"{gold}:1" in err

@@ -155,3 +155,34 @@ def _same_group(found: str | None, gold: str | None) -> bool:
         return found is gold
     a, b = found.casefold(), gold.casefold()
     return a == b or a in b or b in a
+
+
+def score_summary(score: Score) -> dict[str, Any]:
+    """The figures and lists of a backtest as one JSON-ready object."""
+    return {
+        "precision": round(score.precision, 4),
+        "recall": round(score.recall, 4),
+        "f1": round(score.f1, 4),
+        "true_positives": score.true_positives,
+        "duplicates": len(score.duplicates),
+        "false_positives": len(score.false_positives),
+        "misses": len(score.misses),
+        "matched": score.matched,
+        "field_accuracy": {k: round(v, 4) for k, v in score.field_accuracy().items()},
+        "missed_events": [
+            {"document": g.document, "base": g.base, "date": g.day.isoformat() if g.day else None}
+            for g in score.misses
+        ],
+        "false_events": [_event_summary(e) for e in score.false_positives],
+        "duplicate_events": [_event_summary(e) for e in score.duplicates],
+    }
+
+
+def _event_summary(event: Event) -> dict[str, Any]:
+    return {
+        "id": event.id,
+        "base": event.base_id,
+        "date": event.day.isoformat() if event.day else None,
+        "sources": [s.url for s in event.sources],
+        "evidence": event.sources[0].evidence if event.sources else "",
+    }
