@@ -21,9 +21,9 @@ import structlog
 
 from monitor.errors import CorpusError
 from monitor.pipeline.corpus import parse_json_article, parse_published, parse_text_article
+from monitor.pipeline.detect import detect_events
 from monitor.pipeline.extract import extract_article
 from monitor.pipeline.rules import Ruleset
-from monitor.pipeline.detect import detect_events
 from monitor.pipeline.score import GoldEvent, Score, gold_events, score_events
 from monitor.process import AlertPolicy, Detector, Processed, process_article
 from monitor.records import Article, Event, Rejected
