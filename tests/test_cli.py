@@ -195,7 +195,7 @@ def test_backtest_scores_the_seeds(config: Path) -> None:
 
 
 def test_backtest_lists_misses_with_evidence(config: Path, tmp_path: Path) -> None:
-    """A gold event nobody found is listed as a miss; an unlabelled event as false, with evidence."""
+    """A gold event nobody found is a miss; an unlabelled event is false, with its evidence."""
     corpus = tmp_path / "c.jsonl"
     corpus.write_text(
         json.dumps(
