@@ -43,6 +43,14 @@ _BACK_REFERENCE = re.compile(
     r"(?:attack|strike|assault|incident|drones?|rockets?|missiles?|shells?)(?![a-z])"
     r"|(?<![a-z])(?:the|this|that) (?:base|facility|site)(?![a-z])"
 )
+# A dateline opening a sentence: "(MENAFN) DAMASCUS, Aug 14 (SANA) -", "Baghdad, Nov 5 (EFE)".
+_DATELINE = re.compile(
+    r"^\W*(?:\([^)]*\)\s*)?[a-z][a-z .'-]{1,30},\s+[a-z0-9 .,]{3,25}?\s*(?:\(|-|$)"
+)
+_LOCATIVE = re.compile(
+    r"(?:near|close to|next to|outside|beside|adjacent to|(?:north|south|east|west)(?:east|west)?"
+    r" of|located (?:at|near|in)|inside)\s+(?:the\s+)?$"
+)
 _CLAUSE_BOUNDARY = re.compile(r"[;.]\s|,\s+(?:while|but|whereas)\s|$")
 _MONTH_NAMES = "|".join(sorted(MONTHS, key=len, reverse=True))
 _YEAR = re.compile(
@@ -119,8 +127,7 @@ def detect_events(article: Article, rules: Ruleset) -> list[Report]:
     context = _Context()
     for sentence in sentences:
         masked = _mask_negatives(sentence.folded, rules, published)
-        days = [d for d in find_days(sentence.folded) if not d.is_period_bound]
-        days = [d for d in days if not masked[d.start : d.end].isspace()]
+        days = _attack_days(masked)
         bases = [m for m in rules.find_bases(sentence.folded)]
         triggers = [m for m in rules.triggers.finditer(masked)]
         claimant = _claimant(masked, rules)
@@ -129,7 +136,8 @@ def detect_events(article: Article, rules: Ruleset) -> list[Report]:
         if bases and triggers:
             touched = _open_frames(sentence, bases, masked, rules, frames, context, published)
             if touched:
-                _note_context(context, sentence, day, day_expression, weapons, claimant)
+                lead = touched[0]  # later sentences inherit the day this sentence gave
+                _note_context(context, sentence, lead.day, lead.day_expression, weapons, claimant)
                 recent = touched
                 continue
         if triggers and not bases:
@@ -225,6 +233,27 @@ def _sentence_day(days: list[DayMention], published: date | None) -> tuple[date 
     return None, None
 
 
+def _attack_days(masked: str) -> list[DayMention]:
+    """Day expressions that may date an attack: not period bounds, not masked, and a dateline
+    ("DAMASCUS, Aug 14 (SANA) -") only after every other expression of the sentence."""
+    days = [d for d in find_days(masked) if not d.is_period_bound]
+    days = [d for d in days if not masked[d.start : d.end].isspace()]
+    datelines = [d for d in days if _DATELINE.match(masked[: d.end + 12])]
+    return [d for d in days if d not in datelines] + datelines
+
+
+def _locates_another(masked: str, earlier: list[BaseMention], mention: BaseMention) -> bool:
+    """Whether a base is named only as the place of another: "Harir base near Erbil airport"."""
+    before = masked[max(0, mention.start - 40) : mention.start]
+    return (
+        bool(earlier)
+        and bool(_LOCATIVE.search(before))
+        and any(
+            other.base_id != mention.base_id and mention.start - other.end < 80 for other in earlier
+        )
+    )
+
+
 def _nearest_day(
     days: list[DayMention], position: int, published: date | None
 ) -> tuple[date | None, str | None]:
@@ -243,6 +272,7 @@ def _open_frames(
 ) -> list[_Frame]:
     """Open or continue one frame per base the sentence reports attacked."""
     targets = [m for m in bases if not masked[m.start : m.end].isspace()]
+    targets = [m for i, m in enumerate(targets) if not _locates_another(masked, targets[:i], m)]
     if not targets:
         return []
     clauses = _clauses(masked)
@@ -254,7 +284,7 @@ def _open_frames(
         clause_bases = {m.base_id for m in targets if clause.start <= m.start < clause.end + 1}
         if not rules.triggers.search(clause.text) and len(clauses) > 1:
             clause = _Clause(0, len(masked), masked)  # the trigger is in another clause
-        sentence_days = [d for d in find_days(masked) if not d.is_period_bound]
+        sentence_days = _attack_days(masked)
         in_clause = [d for d in sentence_days if clause.start <= d.start < clause.end]
         day, expression = _nearest_day(in_clause or sentence_days, mention.start, published)
         if day is None and expression is None:

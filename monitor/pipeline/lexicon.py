@@ -113,6 +113,12 @@ ATTACK_TRIGGERS = (
     r"explosions?",
     r"blasts?",
     r"raid(?:ed)?",
+    r"unleashed (?:[\w-]+ ){0,3}?(?:on|at|against)",
+    r"rained (?:down )?(?:on|upon)",
+    r"pounded",
+    r"slammed into",
+    r"directed (?:at|towards?|against)",
+    r"neutrali[sz]ed",
 )
 
 # Verbs by which a group claims an attack.
@@ -175,12 +181,16 @@ TALLIES = (
     r"(?:more than|over|at least|some|about|nearly|almost|around|a total of|total of)\s+"
     r"(?:\d+|[a-z]+(?:-[a-z]+)?)\s+(?:\w+\s+){0,2}(?:attacks|strikes|incidents|times)",
     r"(?:dozens|scores|hundreds|series|spate|wave|string|number|barrage of|many|numerous|"
-    r"repeated|frequent|recurring|multiple|several|string)\s+(?:of\s+)?(?:\w+\s+){0,2}"
+    r"repeated|frequent|recurring)\s+(?:of\s+)?(?:\w+\s+){0,2}"
     r"(?:attacks|strikes|target)",
     r"(?:has|have) (?:also )?claimed (?:responsibility for )?(?:[\w-]+ ){0,4}(?:attacks|strikes)",
     r"(?:attacked|targeted|struck|hit|shelled) (?:more than |over |at least |about |nearly |some )?"
     r"(?:\d+|[a-z]+(?:-[a-z]+)?) times",
     r"a total of (?:\d+|[a-z]+(?:-[a-z]+)?)",
+    r"(?:attacks|strikes)(?: [\w-]+){0,3} (?:have|has) (?:mainly|mostly|repeatedly|frequently|"
+    r"often|regularly|largely|chiefly|also|previously) (?:been )?(?:targeted|attacked|hit|struck)",
+    r"(?:have|has) (?:mainly|mostly|repeatedly|frequently|often|regularly|largely|chiefly) "
+    r"(?:been )?(?:targeted|attacked|hit|struck)",
     r"(?:attacks|strikes) since",
     r"(?:attacks|strikes) (?:[\w-]+ ){0,8}since",
     r"(?:most|many|all|some|several|much|none|each|any|one|dozens|hundreds) of (?:the|these|those)"
@@ -199,6 +209,9 @@ HISTORY = (
     r"previously",
     r"last year",
     r"since the summer of",
+    r"last (?:week|month)",
+    r"earlier this (?:week|month|year)",
+    r"(?:days|weeks|months) ago",
 )
 # Other places whose names contain a base's name: masked before bases are looked up.
 FALSE_FRIENDS = (
@@ -275,6 +288,7 @@ INTERCEPTED = (
     r"thwarted",
     r"foiled",
     r"repelled",
+    r"neutrali[sz]ed",
     r"destroyed (?:in|mid)[- ]air",
 )
 

@@ -9,7 +9,7 @@ duplicate and counts against precision. Gold events marked ``is_background`` are
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -80,8 +80,34 @@ def gold_events(row: Mapping[str, Any]) -> list[GoldEvent]:
     ]
 
 
+def merge_gold(gold: Sequence[GoldEvent]) -> list[GoldEvent]:
+    """One gold event per attack: the same base and day labelled in several documents (several
+    outlets, or a syndicated copy) is one attack, which a system should report once."""
+    merged: dict[tuple[str, date], GoldEvent] = {}
+    out: list[GoldEvent] = []
+    for event in gold:
+        if event.day is None:
+            out.append(event)
+            continue
+        key = (event.base, event.day)
+        first = merged.get(key)
+        if first is None:
+            merged[key] = event
+            out.append(event)
+            continue
+        joined = replace(
+            first,
+            urls=first.urls | event.urls,
+            is_background=first.is_background and event.is_background,
+        )
+        merged[key] = joined
+        out[out.index(first)] = joined
+    return out
+
+
 def score_events(events: Sequence[Event], gold: Sequence[GoldEvent]) -> Score:
     """Precision, recall, duplicates and per-field accuracy of ``events`` against ``gold``."""
+    gold = merge_gold(gold)
     score = Score()
     claimed: dict[int, Event] = {}
     for event in (e for e in events if e.tracked):
