@@ -15,7 +15,12 @@ from datetime import datetime, timedelta
 import structlog
 
 from monitor.pipeline.alerts import alert_body
-from monitor.pipeline.dedup import canonical_url, content_hash
+from monitor.pipeline.dedup import (
+    canonical_url,
+    content_hash,
+    is_syndicated_copy,
+    paragraph_hashes,
+)
 from monitor.pipeline.detect import detect_events
 from monitor.pipeline.merge import (
     UNDATED_WINDOW_DAYS,
@@ -77,10 +82,13 @@ def process_article(
     created: list[int] = []
     updated: list[int] = []
     alerts: list[int] = []
+    paragraphs = paragraph_hashes(article.text)
     with store.begin() as conn:
         inserted = article_store.insert_article(
             conn, article, url=url, content_hash=digest, item_key=item_key, now=now
         )
+        if not isinstance(inserted, Rejected):
+            inserted = _unless_syndicated(conn, inserted, paragraphs)
         if isinstance(inserted, Rejected):
             log.info("article_skipped", url=url, reason=inserted.reason, detail=inserted.detail)
             return Processed(None, inserted, reports, (), (), ())
@@ -154,6 +162,22 @@ def _apply_report(
     if added and cited:
         return event_store.get_event(conn, existing.id), "event.updated"
     return existing, None
+
+
+def _unless_syndicated(
+    conn: Transaction, article_id: int, paragraphs: Sequence[str]
+) -> int | Rejected:
+    """The article's id, or a Rejected when it is a copy of an earlier one (wire stories
+    republished with their own boilerplate). Copies stay recorded, so they are skipped again."""
+    shared = article_store.most_shared_paragraphs(conn, paragraphs)
+    article_store.add_paragraphs(conn, article_id, paragraphs)
+    if shared is not None and is_syndicated_copy(shared[1], len(paragraphs)):
+        return Rejected(
+            "dedup",
+            "syndicated_copy",
+            f"{shared[1]} of {len(paragraphs)} paragraphs are article {shared[0]}'s",
+        )
+    return article_id
 
 
 def _existing_event(

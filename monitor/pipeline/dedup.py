@@ -52,3 +52,25 @@ def item_key(guid: str | None, link: str | None, title: str, summary: str) -> st
     else:
         basis = "text:" + title + "\n" + summary
     return hashlib.sha256(basis.encode("utf-8")).hexdigest()
+
+
+# Paragraphs this long are an outlet's own copy; shorter ones are often boilerplate.
+_PARAGRAPH_MIN_WORDS = 25
+# Share of long paragraphs an earlier article must already have for this one to be its copy.
+SYNDICATED_SHARE = 0.6
+
+
+def paragraph_hashes(text: str) -> tuple[str, ...]:
+    """Hashes of the text's long paragraphs, normalised like ``content_hash``."""
+    hashes = []
+    for paragraph in text.splitlines():
+        words = re.sub(r"[^a-z0-9]+", " ", fold(paragraph)).split()
+        if len(words) >= _PARAGRAPH_MIN_WORDS:
+            hashes.append(hashlib.sha256(" ".join(words).encode()).hexdigest()[:32])
+    return tuple(dict.fromkeys(hashes))
+
+
+def is_syndicated_copy(shared: int, total: int) -> bool:
+    """Whether an article whose ``total`` long paragraphs include ``shared`` of an earlier
+    article's is a copy of it (a wire story republished, boilerplate and all)."""
+    return total >= 2 and shared >= 2 and shared >= SYNDICATED_SHARE * total

@@ -16,3 +16,10 @@ def insert_ignore(conn: Connection, table: Table, values: dict[str, Any]) -> int
     )
     row = conn.execute(statement).first()
     return None if row is None else int(row[0])
+
+
+def insert_ignore_pk(conn: Connection, table: Table, values: dict[str, Any]) -> bool:
+    """INSERT … ON CONFLICT DO NOTHING for a table without an id column; whether it inserted."""
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    result = conn.execute(dialect.insert(table).values(**values).on_conflict_do_nothing())
+    return bool(result.rowcount)

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import cast
 
-from sqlalchemy import Connection, Table, or_, select, update
+from sqlalchemy import Connection, Table, func, or_, select, update
 
 from monitor.records import Article, Rejected
-from monitor.store._sql import insert_ignore
-from monitor.store.schema import ArticleRow
+from monitor.store._sql import insert_ignore, insert_ignore_pk
+from monitor.store.schema import ArticleParagraphRow, ArticleRow
 
 _articles = cast(Table, ArticleRow.__table__)
+_paragraphs = cast(Table, ArticleParagraphRow.__table__)
 
 
 def insert_article(
@@ -66,3 +68,22 @@ def is_known_url(conn: Connection, url: str) -> bool:
 
 def count_articles(conn: Connection) -> int:
     return len(conn.execute(select(_articles.c.id)).all())
+
+
+def add_paragraphs(conn: Connection, article_id: int, hashes: Sequence[str]) -> None:
+    for value in hashes:
+        insert_ignore_pk(conn, _paragraphs, {"hash": value, "article_id": article_id})
+
+
+def most_shared_paragraphs(conn: Connection, hashes: Sequence[str]) -> tuple[int, int] | None:
+    """The earlier article sharing most of these paragraph hashes: (article id, count)."""
+    if not hashes:
+        return None
+    row = conn.execute(
+        select(_paragraphs.c.article_id, func.count().label("shared"))
+        .where(_paragraphs.c.hash.in_(list(hashes)))
+        .group_by(_paragraphs.c.article_id)
+        .order_by(func.count().desc(), _paragraphs.c.article_id)
+        .limit(1)
+    ).first()
+    return None if row is None else (int(row.article_id), int(row.shared))

@@ -175,3 +175,14 @@ class ItemRow(Model):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
     done_at: Mapped[datetime | None]
+
+
+class ArticleParagraphRow(Model):
+    """Hashes of an article's long paragraphs: syndicated copies share most of them."""
+
+    __tablename__ = "article_paragraphs"
+
+    hash: Mapped[str] = mapped_column(String(32), primary_key=True)
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True
+    )
