@@ -99,6 +99,7 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
         ),
     ),
 )
+_SECOND_DAY = re.compile(r"\s*(?:and|or|-|to)\s*\d{1,2}\b")
 _RELATIVE_DAYS = {
     "the day before yesterday": -2,
     "yesterday": -1,
@@ -151,8 +152,10 @@ def find_days(folded: str) -> list[DayMention]:
 def _mention(kind: str, match: re.Match[str], folded: str) -> DayMention | None:
     groups = match.groupdict()
     before = folded[max(0, match.start() - 12) : match.start()]
-    # "since Monday" bounds a period and "next Tuesday" is to come: neither is an attack's day.
-    bound = bool(_PERIOD_WORDS.search(before)) or groups.get("mod") in {
+    # "since Monday" bounds a period, "next Tuesday" is to come, and "Oct. 17 and 18" spans two
+    # days: none of them is one attack's day.
+    after = folded[match.end() : match.end() + 12]
+    bound = bool(_PERIOD_WORDS.search(before) or _SECOND_DAY.match(after)) or groups.get("mod") in {
         "since",
         "until",
         "before",

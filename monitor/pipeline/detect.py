@@ -51,6 +51,37 @@ _LOCATIVE = re.compile(
     r"(?:near|close to|next to|outside|beside|adjacent to|(?:north|south|east|west)(?:east|west)?"
     r" of|located (?:at|near|in)|inside)\s+(?:the\s+)?$"
 )
+_REPORT_VERBS = (
+    r"said|says|told|tells|announced|announces|reported|reports|stated|confirmed|confirms|"
+    r"added|noted|shared|published|posted|tweeted|wrote"
+)
+# "said on Saturday", "told Reuters on Tuesday", "announced in a breaking news piece on Sunday"
+_REPORT_VERB_BEFORE = re.compile(
+    rf"(?<![a-z])(?:{_REPORT_VERBS})(?:\s+[\w'-]+){{0,5}}?\s+(?:on\s+|late\s+|early\s+)?$"
+)
+# "On Wednesday, Iraqi sources announced that ..."
+_REPORT_CLAUSE_AFTER = re.compile(
+    rf"^(?:\s+(?:morning|afternoon|evening|night))?\s*,\s*(?:[\w'-]+\s+){{0,6}}?"
+    rf"(?:{_REPORT_VERBS})\b"
+)
+# Only function words between the start of a clause and a day phrase: "On Wednesday, ..."
+_CLAUSE_OPENING = re.compile(
+    r"^\W*(?:(?:additionally|meanwhile|moreover|also|and|but|however|later|earlier|then),?\s+)?"
+    r"(?:(?:on|late|early)\s+)*$"
+)
+# Words that start another attack, or a vague time, so the last sentence's day does not carry.
+_OTHER_ATTACK = re.compile(
+    r"(?<![a-z])(?:(?:a second|another|a separate|a further|an additional|a new)\s+(?:[\w-]+\s+)?"
+    r"(?:attack|strike|assault|drone|rocket)|also(?!\s+(?:said|claimed|announced|stated|added))|"
+    r"separately|last (?:week|month)|"
+    r"(?:days|weeks|months|hours) (?:ago|earlier|before|prior)|earlier this (?:week|month)|"
+    r"in (?:early |late |mid-)?(?:january|february|march|april|may|june|july|august|september|"
+    r"october|november|december)\b(?! \d))"
+)
+_STRUCK_NEAR = re.compile(
+    r"(?:struck|hit|landed|fell|impacted|exploded|crashed)\s+near\s+(?:[\w-]+\s+){0,4}"
+    r"(?:and\s+)?(?:the\s+)?$"
+)
 _CLAUSE_BOUNDARY = re.compile(r"[;.]\s|,\s+(?:while|but|whereas)\s|$")
 _MONTH_NAMES = "|".join(sorted(MONTHS, key=len, reverse=True))
 _YEAR = re.compile(
@@ -238,8 +269,29 @@ def _attack_days(masked: str) -> list[DayMention]:
     ("DAMASCUS, Aug 14 (SANA) -") only after every other expression of the sentence."""
     days = [d for d in find_days(masked) if not d.is_period_bound]
     days = [d for d in days if not masked[d.start : d.end].isspace()]
+    days = [d for d in days if d.year is not None or not _is_report_day(masked, d)]
     datelines = [d for d in days if _DATELINE.match(masked[: d.end + 12])]
     return [d for d in days if d not in datelines] + datelines
+
+
+def _is_report_day(masked: str, mention: DayMention) -> bool:
+    """Whether a day phrase dates a report, not the attack: "an official said on Saturday",
+    "On Wednesday, Iraqi sources announced that the base was targeted". A full date with its
+    year is kept: a reader takes it as the attack's unless the text says otherwise."""
+    if mention.text.endswith("'s"):
+        return False  # "Monday's attack": the day belongs to the attack
+    before = masked[max(0, mention.start - 40) : mention.start]
+    after = masked[mention.end : mention.end + 60]
+    if _REPORT_VERB_BEFORE.search(before):
+        return True
+    opens_clause = _CLAUSE_OPENING.search(masked[: mention.start]) is not None
+    return opens_clause and _REPORT_CLAUSE_AFTER.match(after) is not None
+
+
+def _may_inherit_day(masked: str) -> bool:
+    """Whether a sentence continues the attack the previous one dated, rather than telling of
+    another one ("a second drone attack", "strikes were also launched") or a vague time."""
+    return not _OTHER_ATTACK.search(masked)
 
 
 def _locates_another(masked: str, earlier: list[BaseMention], mention: BaseMention) -> bool:
@@ -251,6 +303,22 @@ def _locates_another(masked: str, earlier: list[BaseMention], mention: BaseMenti
         and any(
             other.base_id != mention.base_id and mention.start - other.end < 80 for other in earlier
         )
+    )
+
+
+def _near_the_airport(masked: str, mention: BaseMention) -> bool:
+    """Whether a base named only by its airport is the vicinity of a strike, not its target:
+    "missiles struck near Erbil-Pirmam road and Erbil International Airport"."""
+    return "airport" in masked[mention.start : mention.end] and bool(
+        _STRUCK_NEAR.search(masked[max(0, mention.start - 60) : mention.start])
+    )
+
+
+def _is_history(day: date | None, published: date | None) -> bool:
+    return (
+        day is not None
+        and published is not None
+        and day < published - timedelta(days=HISTORY_AFTER_DAYS)
     )
 
 
@@ -272,7 +340,11 @@ def _open_frames(
 ) -> list[_Frame]:
     """Open or continue one frame per base the sentence reports attacked."""
     targets = [m for m in bases if not masked[m.start : m.end].isspace()]
-    targets = [m for i, m in enumerate(targets) if not _locates_another(masked, targets[:i], m)]
+    targets = [
+        m
+        for i, m in enumerate(targets)
+        if not _locates_another(masked, targets[:i], m) and not _near_the_airport(masked, m)
+    ]
     if not targets:
         return []
     clauses = _clauses(masked)
@@ -287,8 +359,10 @@ def _open_frames(
         sentence_days = _attack_days(masked)
         in_clause = [d for d in sentence_days if clause.start <= d.start < clause.end]
         day, expression = _nearest_day(in_clause or sentence_days, mention.start, published)
-        if day is None and expression is None:
+        if day is None and expression is None and _may_inherit_day(masked):
             day, expression = context.day, context.day_expression
+        if _is_history(day, published):
+            continue  # a caption or a recollection of an old attack: never news
         frame = _find_frame(frames, base_id, day)
         if frame is None:
             base = rules.bases[base_id]
@@ -347,9 +421,9 @@ def _generic_frame(
     )
     if target is None:
         return None  # "coalition forces" as the agent, or a summary: not an attack's target
-    days = [d for d in find_days(masked) if not d.is_period_bound]
+    days = _attack_days(masked)
     day, expression = _sentence_day(days, published)
-    if day is None and expression is None:
+    if day is None and expression is None and _may_inherit_day(masked):
         day, expression = context.day, context.day_expression
     country: tuple[str, int] | None = None
     for code, pattern in rules.countries:

@@ -40,11 +40,12 @@ class Score:
     misses: list[GoldEvent] = field(default_factory=list)
     field_hits: dict[str, int] = field(default_factory=lambda: dict.fromkeys(FIELDS, 0))
     matched: int = 0
+    predicted_true: int = 0  # predicted events that report a labelled attack
 
     @property
     def precision(self) -> float:
-        predicted = self.true_positives + len(self.false_positives) + len(self.duplicates)
-        return self.true_positives / predicted if predicted else 1.0
+        predicted = self.predicted_true + len(self.false_positives) + len(self.duplicates)
+        return self.predicted_true / predicted if predicted else 1.0
 
     @property
     def recall(self) -> float:
@@ -106,41 +107,49 @@ def merge_gold(gold: Sequence[GoldEvent]) -> list[GoldEvent]:
 
 
 def score_events(events: Sequence[Event], gold: Sequence[GoldEvent]) -> Score:
-    """Precision, recall, duplicates and per-field accuracy of ``events`` against ``gold``."""
+    """Precision, recall, duplicates and per-field accuracy of ``events`` against ``gold``.
+
+    Each predicted event takes its closest unclaimed dated gold event (and every undated gold
+    event of its base whose document it cites); an event whose every match is already taken is a
+    duplicate, one with no match is false. Background gold events may be found or not.
+    """
     gold = merge_gold(gold)
     score = Score()
-    claimed: dict[int, Event] = {}
+    primary: dict[int, Event] = {}
+    found: set[int] = set()
     for event in (e for e in events if e.tracked):
-        index = _match(event, gold, claimed)
-        if index is None:
+        matches = _matches(event, gold)
+        if not matches:
             score.false_positives.append(event)
-        elif index in claimed:
+            continue
+        fresh = [i for i in matches if i not in found]
+        if not fresh:
             score.duplicates.append(event)
-        else:
-            claimed[index] = event
+            continue
+        dated = [i for i in fresh if gold[i].day is not None]
+        taken = dated[:1] + [i for i in fresh if gold[i].day is None]
+        found.update(taken)
+        primary.setdefault(taken[0], event)
+        if not all(gold[i].is_background for i in taken):
+            score.predicted_true += 1
     for index, gold_event in enumerate(gold):
-        found = claimed.get(index)
-        if found is None:
-            if not gold_event.is_background:
-                score.misses.append(gold_event)
+        if gold_event.is_background:
+            continue
+        if index not in found:
+            score.misses.append(gold_event)
             continue
         score.true_positives += 1
+        event = primary.get(index) or next(
+            e for e in events if e.tracked and index in _matches(e, gold)
+        )
         score.matched += 1
-        for name, hit in _field_hits(found, gold_event).items():
+        for name, hit in _field_hits(event, gold_event).items():
             score.field_hits[name] += int(hit)
-    # Background events found are neither required nor false: drop them from the counts.
-    background_found = sum(1 for i, g in enumerate(gold) if g.is_background and i in claimed)
-    score.true_positives -= background_found
-    score.matched -= background_found
-    for i, g in enumerate(gold):
-        if g.is_background and i in claimed:
-            for name, hit in _field_hits(claimed[i], g).items():
-                score.field_hits[name] -= int(hit)
     return score
 
 
-def _match(event: Event, gold: Sequence[GoldEvent], claimed: Mapping[int, Event]) -> int | None:
-    """The gold event this one reports: unclaimed matches first, then a claimed one."""
+def _matches(event: Event, gold: Sequence[GoldEvent]) -> list[int]:
+    """The gold events this one may report, closest first."""
     candidates = []
     for index, gold_event in enumerate(gold):
         if gold_event.base != event.base_id:
@@ -152,10 +161,7 @@ def _match(event: Event, gold: Sequence[GoldEvent], claimed: Mapping[int, Event]
             candidates.append((abs((event.day - gold_event.day).days), index))
         elif event.day is None and _cites(event, gold_event):
             candidates.append((2, index))
-    if not candidates:
-        return None
-    candidates.sort(key=lambda c: (c[1] in claimed, c[0]))
-    return candidates[0][1]
+    return [index for _, index in sorted(candidates)]
 
 
 def _cites(event: Event, gold_event: GoldEvent) -> bool:
