@@ -92,6 +92,10 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
         ),
     ),
     (
+        "holiday",
+        re.compile(r"\b(?P<holiday>christmas day|christmas eve|new year's day|new year's eve)\b"),
+    ),
+    (
         "relative",
         re.compile(
             r"\b(?P<rel>the\s+day\s+before\s+yesterday|yesterday|last\s+night|today|tonight|"
@@ -99,6 +103,12 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
         ),
     ),
 )
+_HOLIDAYS = {
+    "christmas day": (12, 25),
+    "christmas eve": (12, 24),
+    "new year's day": (1, 1),
+    "new year's eve": (12, 31),
+}
 _SECOND_DAY = re.compile(r"\s*(?:and|or|-|to)\s*\d{1,2}\b")
 _RELATIVE_DAYS = {
     "the day before yesterday": -2,
@@ -190,6 +200,9 @@ def _mention(kind: str, match: re.Match[str], folded: str) -> DayMention | None:
             day=int(dom) if dom else None,
             modifier=groups.get("mod"),
         )
+    if kind == "holiday":
+        month, day = _HOLIDAYS[groups["holiday"]]
+        return DayMention(**{**common, "kind": "month_day"}, month=month, day=day)  # type: ignore[arg-type]
     rel = re.sub(r"\s+", " ", groups["rel"])
     return DayMention(**common, offset_days=_RELATIVE_DAYS[rel])  # type: ignore[arg-type]
 

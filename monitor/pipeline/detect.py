@@ -82,6 +82,11 @@ _STRUCK_NEAR = re.compile(
     r"(?:struck|hit|landed|fell|impacted|exploded|crashed)\s+near\s+(?:[\w-]+\s+){0,4}"
     r"(?:and\s+)?(?:the\s+)?$"
 )
+# "On the same day, the US military reported that ...": only the report's day is given.
+_REPORTED_SAME_DAY = re.compile(
+    rf"^\W*(?:[a-z]+,\s+)?(?:on\s+)?(?:the same day|that day),\s+(?:[\w'-]+\s+){{0,6}}?"
+    rf"(?:{_REPORT_VERBS})\b"
+)
 _CLAUSE_BOUNDARY = re.compile(r"[;.]\s|,\s+(?:while|but|whereas)\s|$")
 _MONTH_NAMES = "|".join(sorted(MONTHS, key=len, reverse=True))
 _YEAR = re.compile(
@@ -140,6 +145,11 @@ class _Context:
     weapons: frozenset[str] = frozenset()
     claimant: str | None = None
     claim_sentence: int = -10
+    # The day of a lead that names no base ("the group on Monday claimed attacks on four bases",
+    # "a drone hit a base in Iraq on Wednesday"): the bases named next are its attacks. A day
+    # read beside another base dates that base's attack only, unless a sentence points back.
+    lead_day: date | None = None
+    lead_expression: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,7 +178,15 @@ def detect_events(article: Article, rules: Ruleset) -> list[Report]:
             touched = _open_frames(sentence, bases, masked, rules, frames, context, published)
             if touched:
                 lead = touched[0]  # later sentences inherit the day this sentence gave
-                _note_context(context, sentence, lead.day, lead.day_expression, weapons, claimant)
+                _note_context(
+                    context,
+                    sentence,
+                    lead.day,
+                    lead.day_expression,
+                    weapons,
+                    claimant,
+                    from_lead=False,
+                )
                 recent = touched
                 continue
         if triggers and not bases:
@@ -191,7 +209,7 @@ def detect_events(article: Article, rules: Ruleset) -> list[Report]:
         if claimant and rules.claims.search(masked) and not bases:
             _note_context(context, sentence, day, day_expression, weapons, claimant)
         elif triggers and day is not None and not bases:
-            context.day, context.day_expression = day, day_expression
+            _note_context(context, sentence, day, day_expression, frozenset(), None)
     return _finish(frames, published)
 
 
@@ -288,10 +306,17 @@ def _is_report_day(masked: str, mention: DayMention) -> bool:
     return opens_clause and _REPORT_CLAUSE_AFTER.match(after) is not None
 
 
-def _may_inherit_day(masked: str) -> bool:
-    """Whether a sentence continues the attack the previous one dated, rather than telling of
-    another one ("a second drone attack", "strikes were also launched") or a vague time."""
-    return not _OTHER_ATTACK.search(masked)
+def _inherited_day(masked: str, context: _Context) -> tuple[date | None, str | None]:
+    """The day a sentence without one takes from what came before, if it continues that story.
+
+    Nothing carries into another attack ("a second drone attack", "strikes were also launched")
+    or a report of one ("on the same day, the military reported"); a sentence that points back
+    ("the other three strikes") takes the last day; any other takes the lead's day, if any."""
+    if _OTHER_ATTACK.search(masked) or _REPORTED_SAME_DAY.search(masked):
+        return None, None
+    if _ANAPHOR.search(masked):
+        return context.day, context.day_expression
+    return context.lead_day, context.lead_expression
 
 
 def _locates_another(masked: str, earlier: list[BaseMention], mention: BaseMention) -> bool:
@@ -359,8 +384,8 @@ def _open_frames(
         sentence_days = _attack_days(masked)
         in_clause = [d for d in sentence_days if clause.start <= d.start < clause.end]
         day, expression = _nearest_day(in_clause or sentence_days, mention.start, published)
-        if day is None and expression is None and _may_inherit_day(masked):
-            day, expression = context.day, context.day_expression
+        if day is None and expression is None:
+            day, expression = _inherited_day(masked, context)
         if _is_history(day, published):
             continue  # a caption or a recollection of an old attack: never news
         frame = _find_frame(frames, base_id, day)
@@ -423,8 +448,8 @@ def _generic_frame(
         return None  # "coalition forces" as the agent, or a summary: not an attack's target
     days = _attack_days(masked)
     day, expression = _sentence_day(days, published)
-    if day is None and expression is None and _may_inherit_day(masked):
-        day, expression = context.day, context.day_expression
+    if day is None and expression is None:
+        day, expression = _inherited_day(masked, context)
     country: tuple[str, int] | None = None
     for code, pattern in rules.countries:
         for found in pattern.finditer(masked):
@@ -510,9 +535,13 @@ def _note_context(
     expression: str | None,
     weapons: frozenset[str],
     claimant: str | None,
+    *,
+    from_lead: bool = True,
 ) -> None:
     if day is not None or (expression is not None and context.day is None):
         context.day, context.day_expression = day, expression
+        if from_lead:
+            context.lead_day, context.lead_expression = day, expression
     if weapons:
         context.weapons = weapons
     if claimant:
