@@ -43,6 +43,9 @@ _BACK_REFERENCE = re.compile(
     r"(?:attack|strike|assault|incident|drones?|rockets?|missiles?|shells?)(?![a-z])"
     r"|(?<![a-z])(?:the|this|that) (?:base|facility|site)(?![a-z])"
 )
+_THE_STRIKE = re.compile(
+    r"(?<![a-z])(?:the|this|that|[a-z]+day's)\s+(?:[\w-]+\s+){0,2}(?:air)?strike(?![a-z])"
+)
 # A dateline opening a sentence: "(MENAFN) DAMASCUS, Aug 14 (SANA) -", "Baghdad, Nov 5 (EFE)".
 _DATELINE = re.compile(
     r"^\W*(?:\([^)]*\)\s*)?[a-z][a-z .'-]{1,30},\s+[a-z0-9 .,]{3,25}?\s*(?:\(|-|$)"
@@ -166,6 +169,7 @@ def detect_events(article: Article, rules: Ruleset) -> list[Report]:
     frames: list[_Frame] = []
     recent: list[_Frame] = []  # frames touched by the latest event sentence
     context = _Context()
+    own_strikes_seen = False  # in a story about US strikes, "the strike" is theirs
     for sentence in sentences:
         masked = _mask_negatives(sentence.folded, rules, published)
         days = _attack_days(masked)
@@ -198,7 +202,9 @@ def detect_events(article: Article, rules: Ruleset) -> list[Report]:
                 recent = [generic]
                 continue
         follows = [f for f in recent if sentence.index - f.last_sentence <= ANAPHORA_REACH]
-        if follows and not bases and _refers_back(masked, rules):
+        own_strikes_seen = own_strikes_seen or bool(rules.own_strikes.search(sentence.folded))
+        about_own_strike = own_strikes_seen and bool(_THE_STRIKE.search(masked))
+        if follows and not bases and not about_own_strike and _refers_back(masked, rules):
             for frame in follows:
                 _add_facts(frame, sentence, masked, rules, context, multi=len(follows) > 1)
             if day is not None:

@@ -41,6 +41,7 @@ class Score:
     field_hits: dict[str, int] = field(default_factory=lambda: dict.fromkeys(FIELDS, 0))
     matched: int = 0
     predicted_true: int = 0  # predicted events that report a labelled attack
+    pairs: list[tuple[GoldEvent, Event]] = field(default_factory=list)  # matched, for fields
 
     @property
     def precision(self) -> float:
@@ -133,17 +134,18 @@ def score_events(events: Sequence[Event], gold: Sequence[GoldEvent]) -> Score:
         if not all(gold[i].is_background for i in taken):
             score.predicted_true += 1
     for index, gold_event in enumerate(gold):
-        if gold_event.is_background:
+        if not gold_event.is_background:
+            if index in found:
+                score.true_positives += 1
+            else:
+                score.misses.append(gold_event)
+    # Fields are compared once per reported attack: each event against the label it took first.
+    for index, event in primary.items():
+        if gold[index].is_background:
             continue
-        if index not in found:
-            score.misses.append(gold_event)
-            continue
-        score.true_positives += 1
-        event = primary.get(index) or next(
-            e for e in events if e.tracked and index in _matches(e, gold)
-        )
         score.matched += 1
-        for name, hit in _field_hits(event, gold_event).items():
+        score.pairs.append((gold[index], event))
+        for name, hit in _field_hits(event, gold[index]).items():
             score.field_hits[name] += int(hit)
     return score
 
