@@ -255,14 +255,20 @@ UNCERTAIN = (r"not (?:yet )?(?:known|clear|immediately clear)", r"whether", r"un
 # Outcome phrases. Negations come first and win over the positive words they contain.
 NO_DAMAGE = (
     r"(?:no|without|not cause|not result in|did not cause|didn't cause|caused no|causing no)"
-    r"\s+(?:\w+\s+){0,3}(?:damage|casualties|causalities|injuries|losses)",
+    r"\s+(?:\w+\s+){0,3}(?:damage|casualties|causalities|injuries|losses)"
+    r"(?:\s*,?\s+(?:or|and|nor)\s+(?:\w+\s+){0,2}(?:damage|casualties|injuries|losses))?",
     r"no (?:one|personnel|troops|soldiers|us personnel|service members?) (?:was|were) "
     r"(?:hurt|injured|wounded|killed)",
     r"no (?:injuries|casualties|damage) (?:were|was) reported",
 )
 DAMAGE = (
     r"damag(?:e|ed|ing)",
-    r"destroy(?:ed|ing)",
+    # "destroyed" is damage when a building or aircraft was destroyed; drones destroyed in
+    # the air were intercepted (see INTERCEPTED).
+    r"(?:buildings?|hangars?|vehicles?|equipment|infrastructure|facilit(?:y|ies)|aircraft|"
+    r"structures?|tents?|warehouses?|depots?) (?:was |were |had been )?destroyed",
+    r"destroy(?:ed|ing) (?:a |an |the |two |three |several )?(?:buildings?|hangars?|vehicles?|"
+    r"aircraft|structures?|tents?|warehouses?|depots?|equipment)",
     r"set (?:on )?fire",
     r"caught fire",
     r"burn(?:ed|t|ing)",
@@ -290,6 +296,8 @@ INTERCEPTED = (
     r"repelled",
     r"neutrali[sz]ed",
     r"destroyed (?:in|mid)[- ]air",
+    r"(?:drones?|uavs?|rockets?|missiles?|projectiles?) (?:was |were )?(?:destroyed|neutrali[sz]ed)",
+    r"(?:engaged and |successfully )destroyed",
 )
 
 # Words that designate a base (for weak aliases: "Tanf" counts only as "Tanf base"/"garrison").
