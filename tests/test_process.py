@@ -169,3 +169,31 @@ def test_undated_report_then_dated_one_is_one_event(store: Store, rules: Ruleset
     assert str(event.day) == "2024-01-28"
     assert len(event.sources) == 2
     assert [kind for kind, _ in _alerts(store)] == ["event.created", "event.updated"]
+
+
+def test_syndicated_copy_with_its_own_boilerplate_is_a_duplicate(
+    store: Store, rules: Ruleset
+) -> None:
+    """A wire story republished with another outlet's header and footer adds nothing."""
+    body = (
+        "Two armed drones targeted Iraq's Ain al-Asad air base, which hosts US forces and other "
+        "international forces in western Iraq, a security source and a government source told "
+        "Reuters on Sunday morning.\n"
+        "The attack in the early hours of Sunday did not cause casualties or damage, the sources "
+        "said, and is the latest in a series of attacks on US troops in Iraq and Syria as "
+        "tensions soar over the war in Gaza.\n"
+        "A group called the Islamic Resistance in Iraq endorsed the attack in a statement on its "
+        "Telegram channel, saying its fighters had hit their targets directly with the drones."
+    )
+    _process(store, rules, _article("https://wire.example/1", body))
+    copy = _process(
+        store,
+        rules,
+        _article(
+            "https://mirror.example/2", "MIRROR NEWS | Home | World\n" + body + "\nShare this story"
+        ),
+    )
+    assert copy.rejected is not None
+    assert copy.rejected.reason == "syndicated_copy"
+    (event,) = _events(store)
+    assert len(event.sources) == 1

@@ -296,7 +296,8 @@ INTERCEPTED = (
     r"repelled",
     r"neutrali[sz]ed",
     r"destroyed (?:in|mid)[- ]air",
-    r"(?:drones?|uavs?|rockets?|missiles?|projectiles?) (?:was |were )?(?:destroyed|neutrali[sz]ed)",
+    r"(?:drones?|uavs?|rockets?|missiles?|projectiles?) (?:was |were )?"
+    r"(?:destroyed|neutrali[sz]ed)",
     r"(?:engaged and |successfully )destroyed",
 )
 
