@@ -197,3 +197,15 @@ def test_syndicated_copy_with_its_own_boilerplate_is_a_duplicate(
     assert copy.rejected.reason == "syndicated_copy"
     (event,) = _events(store)
     assert len(event.sources) == 1
+
+
+def test_undated_report_with_other_counts_stays_apart(store: Store, rules: Ruleset) -> None:
+    """An undated report whose munition count contradicts the recent event is another attack."""
+    dated = "Two drones targeted Harir air base on Sunday, officials said."
+    other = "Five drones targeted Harir air base, officials said."
+    _process(store, rules, _article("https://a.example/d", dated))
+    _process(store, rules, _article("https://b.example/u", other, DAY + timedelta(hours=2)))
+    assert sorted((str(e.day), e.munitions_count) for e in _events(store)) == [
+        ("2024-01-28", 2),
+        ("None", 5),
+    ]

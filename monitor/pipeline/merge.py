@@ -3,7 +3,8 @@
 An event is identified by (base, day): several outlets reporting the same attack, or a claim
 followed by a confirmation, become one event listing all its sources. A report that fixes no day
 joins an event of its base only when the event's day is within ``UNDATED_WINDOW_DAYS`` of the
-report's publication and nothing contradicts it (weapons); otherwise it stands alone.
+report's publication and nothing contradicts it (weapons, munition counts); otherwise it
+stands alone.
 """
 
 from __future__ import annotations
@@ -40,7 +41,9 @@ def choose_event(report: Report, candidates: Sequence[Event]) -> Event | None:
     fitting = [
         event
         for event in candidates
-        if event.base_id == report.base_id and _weapons_agree(event.weapons, report.weapons)
+        if event.base_id == report.base_id
+        and _weapons_agree(event.weapons, report.weapons)
+        and _counts_agree(event.munitions_count, report.munitions_count)
     ]
     if len(fitting) != 1:
         return None  # none, or ambiguous: a new event is safer than a wrong merge
@@ -97,6 +100,10 @@ def _larger(old: int | None, new: int | None) -> int | None:
     if new is None:
         return old
     return new if old is None else max(old, new)
+
+
+def _counts_agree(known: int | None, reported: int | None) -> bool:
+    return known is None or reported is None or known == reported
 
 
 def _weapons_agree(known: Sequence[str], reported: Sequence[str]) -> bool:
