@@ -50,6 +50,9 @@ _THE_STRIKE = re.compile(
 _DATELINE = re.compile(
     r"^\W*(?:\([^)]*\)\s*)?[a-z][a-z .'-]{1,30},\s+[a-z0-9 .,]{3,25}?\s*(?:\(|-|$)"
 )
+# Between two bases, words that make the second one a target of its own: "X, and another
+# military base located at Y".
+_ANOTHER_TARGET = re.compile(r"(?<![a-z])(?:and|another|while|as well as)(?![a-z])")
 _LOCATIVE = re.compile(
     r"(?:near|close to|next to|outside|beside|adjacent to|(?:north|south|east|west)(?:east|west)?"
     r" of|located (?:at|near|in)|inside)\s+(?:the\s+)?$"
@@ -332,7 +335,10 @@ def _locates_another(masked: str, earlier: list[BaseMention], mention: BaseMenti
         bool(earlier)
         and bool(_LOCATIVE.search(before))
         and any(
-            other.base_id != mention.base_id and mention.start - other.end < 80 for other in earlier
+            other.base_id != mention.base_id
+            and mention.start - other.end < 60
+            and not _ANOTHER_TARGET.search(masked[other.end : mention.start])
+            for other in earlier
         )
     )
 

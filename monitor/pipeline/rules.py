@@ -17,16 +17,6 @@ from monitor.pipeline.sentences import fold
 from monitor.records import Base
 
 _SEPARATOR = r"[\s\-'().]*"
-# Fixed-width look-behinds (Python needs one per phrase): "base of X", "camp X".
-_AFTER_BASE_WORD = (
-    "(?:"
-    + "|".join(
-        f"(?<={word} {prep})"
-        for word in ("base", "camp", "garrison", "field")
-        for prep in ("", "of ", "at ", "in ")
-    )
-    + ")"
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,8 +31,12 @@ class Ruleset:
     """Everything the extractor reads, precompiled."""
 
     bases: dict[str, Base]
-    aliases: re.Pattern[str]  # group name "b<index>" -> base
-    alias_groups: dict[str, str]  # regex group name -> base id
+    aliases: re.Pattern[str]  # every alias, as one prefix tree of tokens
+    alias_bases: dict[str, str]  # an alias's letters and digits, run together -> base id
+    weak_aliases: re.Pattern[str]  # names that count only beside a base word
+    weak_bases: dict[str, str]
+    base_word_after: re.Pattern[str]  # "[military] air base" after a weak alias
+    base_word_before: re.Pattern[str]  # "garrison at" before a weak alias
     weapons: tuple[tuple[str, re.Pattern[str]], ...]
     munitions: re.Pattern[str]
     groups: tuple[tuple[str, re.Pattern[str]], ...]
@@ -66,45 +60,51 @@ class Ruleset:
 
     def find_bases(self, folded: str) -> list[BaseMention]:
         """Every tracked-base mention in a folded text, left to right."""
-        found = []
         for friend in self.false_friends.finditer(folded):
             span = friend.end() - friend.start()
             folded = folded[: friend.start()] + " " * span + folded[friend.end() :]
-        for match in self.aliases.finditer(folded):
-            group = match.lastgroup
-            assert group is not None
-            found.append(BaseMention(self.alias_groups[group], match.start(), match.end()))
+        candidates = [
+            BaseMention(self.alias_bases[_key(m.group(0))], m.start(), m.end())
+            for m in self.aliases.finditer(folded)
+        ]
+        for match in self.weak_aliases.finditer(folded):
+            if self.base_word_after.match(folded, match.end()) or self.base_word_before.search(
+                folded[max(0, match.start() - 20) : match.start()]
+            ):
+                candidates.append(
+                    BaseMention(self.weak_bases[_key(match.group(0))], match.start(), match.end())
+                )
+        # Leftmost, then longest: "Al-Harir military base" is one mention, from "Al".
+        found: list[BaseMention] = []
+        for mention in sorted(candidates, key=lambda m: (m.start, m.start - m.end)):
+            if not found or mention.start >= found[-1].end:
+                found.append(mention)
         return found
 
 
 def compile_rules(bases: Sequence[Base]) -> Ruleset:
     """Precompile the gazetteer of ``bases`` and the lexicon; ConfigError on a bad alias."""
-    alternatives: list[tuple[int, str, str]] = []  # (length, pattern, base id)
-    base_word = _any(lexicon.BASE_WORDS)
-    modifiers = _any(lexicon.BASE_MODIFIERS)
+    strong: dict[tuple[str, ...], str] = {}
+    weak: dict[tuple[str, ...], str] = {}
     for base in bases:
         for alias in (base.name, *base.aliases):
-            alternatives.append((len(alias), _alias_pattern(alias, base.id), base.id))
+            strong.setdefault(_alias_tokens(alias, base.id), base.id)
         for alias in base.weak_aliases:
-            core = _alias_pattern(alias, base.id)
-            weak = (
-                rf"(?:{core}(?=\s+(?:(?:{modifiers})\s+){{0,2}}(?:{base_word})\b))"
-                rf"|(?:{_AFTER_BASE_WORD}{core})"
-            )
-            alternatives.append((len(alias), weak, base.id))
-    # Longest aliases first, so "erbil international airport" wins over "erbil airport".
-    alternatives.sort(key=lambda item: -item[0])
-    groups: dict[str, str] = {}
-    parts = []
-    for i, (_, pattern, base_id) in enumerate(alternatives):
-        name = f"b{i}"
-        groups[name] = base_id
-        parts.append(f"(?P<{name}>{pattern})")
-    alias_re = re.compile(r"(?<![a-z0-9])(?:" + ("|".join(parts) or r"(?!x)x") + r")(?![a-z0-9])")
+            weak.setdefault(_alias_tokens(alias, base.id), base.id)
+    # The separator between tokens may be empty ("airbase" for "air base"), so a match is
+    # looked up by its letters and digits run together.
+    strong_keys = {"".join(tokens): base_id for tokens, base_id in strong.items()}
+    weak_keys = {"".join(tokens): base_id for tokens, base_id in weak.items()}
+    base_word = _any(lexicon.BASE_WORDS)
+    modifiers = _any(lexicon.BASE_MODIFIERS)
     return Ruleset(
         bases={b.id: b for b in bases},
-        aliases=alias_re,
-        alias_groups=groups,
+        aliases=_trie_regex(strong),
+        alias_bases=strong_keys,
+        weak_aliases=_trie_regex(weak),
+        weak_bases=weak_keys,
+        base_word_after=re.compile(rf"\s+(?:(?:{modifiers})\s+){{0,2}}(?:{base_word})(?![a-z])"),
+        base_word_before=re.compile(r"(?:base|camp|garrison|field)\s+(?:(?:of|at|in)\s+)?$"),
         weapons=tuple((k, _words(v)) for k, v in sorted(lexicon.WEAPONS.items())),
         munitions=_munitions(),
         groups=tuple((k, _words(v)) for k, v in lexicon.GROUPS.items()),
@@ -128,11 +128,45 @@ def compile_rules(bases: Sequence[Base]) -> Ruleset:
     )
 
 
-def _alias_pattern(alias: str, base_id: str) -> str:
-    tokens = [t for t in re.split(r"[^a-z0-9]+", fold(alias)) if t]
+def _alias_tokens(alias: str, base_id: str) -> tuple[str, ...]:
+    tokens = _tokens(fold(alias))
     if not tokens:
         raise ConfigError(f"rules: base {base_id}: alias {alias!r} has no letters or digits")
-    return _SEPARATOR.join(re.escape(t) for t in tokens)
+    return tokens
+
+
+def _key(folded: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "", folded)
+
+
+def _tokens(folded: str) -> tuple[str, ...]:
+    return tuple(t for t in re.split(r"[^a-z0-9]+", folded) if t)
+
+
+def _trie_regex(sequences: Iterable[tuple[str, ...]]) -> re.Pattern[str]:
+    """One regex for many token sequences, factored as a prefix tree so that it stays fast
+    with hundreds of aliases; at each branch the longer continuation is tried first."""
+    trie: dict[str, dict] = {}  # type: ignore[type-arg]
+    for sequence in sequences:
+        node = trie
+        for token in sequence:
+            node = node.setdefault(token, {})
+        node[""] = {}
+
+    def build(node: dict) -> str:  # type: ignore[type-arg]
+        branches = []
+        for token in sorted((t for t in node if t), key=lambda t: (-len(t), t)):
+            child = node[token]
+            rest = build(child) if any(child) else ""
+            if rest:
+                optional = "?" if "" in child else ""
+                branches.append(f"{re.escape(token)}(?:{_SEPARATOR}(?:{rest})){optional}")
+            else:
+                branches.append(re.escape(token))
+        return "|".join(branches)
+
+    body = build(trie) or r"(?!x)x"
+    return re.compile(rf"(?<![a-z0-9])(?:{body})(?![a-z0-9])")
 
 
 def _any(patterns: Iterable[str]) -> str:
