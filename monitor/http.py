@@ -12,6 +12,7 @@ import hmac
 import ipaddress
 import socket
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -26,6 +27,7 @@ from monitor.errors import DeliveryError, FetchError
 USER_AGENT = f"monitor/{__version__} (+https://github.com/; news monitoring for base security)"
 DEFAULT_TIMEOUT_S = 15.0
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
+DEFAULT_DEADLINE_S = 60.0
 MAX_REDIRECTS = 5
 
 
@@ -116,11 +118,14 @@ def fetch(
     max_bytes: int = DEFAULT_MAX_BYTES,
     guard: Guard | None = None,
     limiter: HostLimiter | None = None,
+    deadline_s: float = DEFAULT_DEADLINE_S,
 ) -> Fetched:
     """GET a URL with conditional headers, following redirects itself (each hop guarded).
 
-    The body is capped at ``max_bytes`` after decompression, enforced while streaming.
+    The body is capped at ``max_bytes`` after decompression, enforced while streaming, and the
+    whole fetch at ``deadline_s``: a server that trickles a byte a second is cut off.
     """
+    give_up_at = time.monotonic() + deadline_s
     headers = {}
     if etag:
         headers["If-None-Match"] = etag
@@ -131,17 +136,19 @@ def fetch(
         if guard is not None and (reason := guard(current)):
             raise FetchError(f"http: {current}: refused: {reason}", transient=False)
         if limiter is None:
-            result = _get(client, current, headers, max_bytes)
+            result = _get(client, current, headers, max_bytes, give_up_at)
         else:
             with limiter.slot(current):
-                result = _get(client, current, headers, max_bytes)
+                result = _get(client, current, headers, max_bytes, give_up_at)
         if isinstance(result, Fetched):
             return result
         current = urljoin(current, result)
     raise FetchError(f"http: {url}: more than {MAX_REDIRECTS} redirects", transient=False)
 
 
-def _get(client: httpx.Client, url: str, headers: dict[str, str], max_bytes: int) -> Fetched | str:
+def _get(
+    client: httpx.Client, url: str, headers: dict[str, str], max_bytes: int, give_up_at: float
+) -> Fetched | str:
     """One request: the document, or the URL a redirect points to."""
     try:
         with client.stream("GET", url, headers=headers) as response:
@@ -167,6 +174,8 @@ def _get(client: httpx.Client, url: str, headers: dict[str, str], max_bytes: int
             chunks = []
             size = 0
             for chunk in response.iter_bytes():
+                if time.monotonic() > give_up_at:
+                    raise FetchError(f"http: {url}: too slow, gave up", transient=True)
                 size += len(chunk)
                 if size > max_bytes:
                     raise FetchError(

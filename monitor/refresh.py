@@ -70,6 +70,7 @@ def refresh_feed(
                 last_modified=feed.last_modified,
                 max_bytes=http.max_body_bytes,
                 limiter=limiter,
+                deadline_s=http.deadline_s,
             )
             parsed = None if fetched.not_modified else parse_feed(fetched.body, feed_url=feed.url)
         except (FetchError, FeedParseError) as exc:
@@ -153,7 +154,12 @@ def read_item(
         guard = link_guard(pending.feed_url, allow_private=http.allow_private_addresses)
         try:
             page = fetch(
-                client, item.link, max_bytes=http.max_body_bytes, guard=guard, limiter=limiter
+                client,
+                item.link,
+                max_bytes=http.max_body_bytes,
+                guard=guard,
+                limiter=limiter,
+                deadline_s=http.deadline_s,
             )
             article = extract_article(
                 page.body,

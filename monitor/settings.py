@@ -66,6 +66,7 @@ class HttpSettings:
     """How feeds and pages are fetched."""
 
     timeout_s: float = 15.0
+    deadline_s: float = 60.0  # a whole fetch, however slowly the server sends
     max_body_bytes: int = 10 * 1024 * 1024
     per_host_concurrency: int = 2
     # Article links that resolve to private, loopback or link-local addresses are refused
@@ -317,6 +318,7 @@ def _http(reader: _Reader, raw: object) -> HttpSettings:
     item = reader.mapping(raw, where)
     known = {
         "timeout",
+        "deadline",
         "max_body_bytes",
         "per_host_concurrency",
         "allow_private_addresses",
@@ -331,6 +333,9 @@ def _http(reader: _Reader, raw: object) -> HttpSettings:
         timeout_s=reader.duration(item, (*where, "timeout"))
         if "timeout" in item
         else defaults.timeout_s,
+        deadline_s=reader.duration(item, (*where, "deadline"))
+        if "deadline" in item
+        else defaults.deadline_s,
         max_body_bytes=reader.integer(item, (*where, "max_body_bytes"), defaults.max_body_bytes),
         per_host_concurrency=reader.integer(
             item, (*where, "per_host_concurrency"), defaults.per_host_concurrency

@@ -155,3 +155,20 @@ def test_timeout_is_transient() -> None:
 
     with _client(handler) as client, pytest.raises(FetchError, match=r"a\.example/feed: timed out"):
         fetch(client, "http://a.example/feed")
+
+
+def test_a_trickling_server_is_cut_off() -> None:
+    """A server sending a byte at a time past the deadline gives a transient FetchError."""
+    import time as clock
+
+    def trickle():  # type: ignore[no-untyped-def]
+        for _ in range(1000):
+            clock.sleep(0.01)
+            yield b"x"
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, content=trickle())
+
+    with _client(handler) as client, pytest.raises(FetchError, match="too slow") as raised:
+        fetch(client, "http://slow.example/feed", deadline_s=0.2)
+    assert raised.value.transient
