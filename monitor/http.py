@@ -99,7 +99,7 @@ def link_guard(feed_url: str, *, allow_private: bool) -> Guard:
         try:
             infos = socket.getaddrinfo(host, parts.port or 443, proto=socket.IPPROTO_TCP)
         except (OSError, UnicodeError):
-            return f"cannot resolve {host}"
+            return None  # unknown name: the fetch fails as any unreachable page would
         for info in infos:
             address = ipaddress.ip_address(str(info[4][0]).split("%", 1)[0])
             if not address.is_global:

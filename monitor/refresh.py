@@ -99,6 +99,7 @@ def refresh_feed(
                 last_modified=fetched.last_modified,
                 now=now,
                 interval_s=feed.interval_s,
+                warning=parsed.warning if parsed is not None else None,
             )
         if parsed is not None and parsed.warning:
             log.info("feed_ill_formed", warning=parsed.warning[:300])

@@ -103,7 +103,7 @@ class Settings:
                 "webhooks": [
                     {
                         "name": w.name,
-                        "url": mask_url(w.url),
+                        "url": mask_webhook_url(w.url),
                         "format": w.format,
                         "secret": _SECRET_MASK if w.secret else None,
                     }
@@ -117,6 +117,14 @@ def mask_url(url: str) -> str:
     """Hide the password (and any query string, which may hold tokens) of a URL."""
     masked = re.sub(r"(://[^:/@]+):[^@/]*@", rf"\1:{_SECRET_MASK}@", url)
     return re.sub(r"\?.*$", "?" + _SECRET_MASK, masked) if "?" in masked else masked
+
+
+def mask_webhook_url(url: str) -> str:
+    """A webhook URL is itself a credential (Slack, Discord, Teams put the token in the path):
+    only its scheme and host are shown."""
+    match = re.match(r"^([a-z]+://[^/?#@]*@?[^/?#]*)", url)
+    host = match.group(1) if match else ""
+    return f"{mask_url(host)}/{_SECRET_MASK}" if host else _SECRET_MASK
 
 
 def parse_duration(value: object) -> float:

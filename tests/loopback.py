@@ -28,6 +28,9 @@ class Site:
     requests: list[tuple[str, int]] = field(default_factory=list)  # (path, status)
     posts: list[Received] = field(default_factory=list)  # every POST, accepted or not
     refuse_posts_until: float = 0.0  # time.monotonic() before which POSTs get 503
+    encodings: dict[str, str] = field(default_factory=dict)  # path -> Content-Encoding
+    redirects: dict[str, str] = field(default_factory=dict)  # path -> Location
+    trickle: set[str] = field(default_factory=set)  # paths sent a byte every 50 ms
     lock: threading.Lock = field(default_factory=threading.Lock)
     base_url: str = ""
 
@@ -47,6 +50,17 @@ def serve(site: Site) -> Iterator[Site]:
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
+            if self.path in site.redirects:
+                with site.lock:
+                    site.requests.append((self.path, 302))
+                self.send_response(302)
+                self.send_header("Location", site.redirects[self.path])
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            if self.path in site.trickle:
+                self._trickle()
+                return
             with site.lock:
                 found = site.documents.get(self.path)
             if found is None:
@@ -76,6 +90,8 @@ def serve(site: Site) -> Iterator[Site]:
                 site.requests.append((self.path, status))
             self.send_response(status)
             self.send_header("Content-Type", content_type)
+            if self.path in site.encodings:
+                self.send_header("Content-Encoding", site.encodings[self.path])
             if etag:
                 self.send_header("ETag", etag)
             if status != 304:
@@ -83,6 +99,21 @@ def serve(site: Site) -> Iterator[Site]:
             self.end_headers()
             if status != 304:
                 self.wfile.write(body)
+
+        def _trickle(self) -> None:
+            with site.lock:
+                site.requests.append((self.path, 200))
+            self.send_response(200)
+            self.send_header("Content-Type", "application/rss+xml")
+            self.send_header("Content-Length", "100000")
+            self.end_headers()
+            try:
+                for _ in range(100_000):
+                    self.wfile.write(b"<")
+                    self.wfile.flush()
+                    time.sleep(0.05)
+            except OSError:
+                pass  # the client gave up, as it should
 
         def log_message(self, format: str, *args: object) -> None:
             pass

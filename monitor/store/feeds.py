@@ -94,7 +94,9 @@ def record_success(
     last_modified: str | None,
     now: datetime,
     interval_s: float,
+    warning: str | None = None,
 ) -> None:
+    """A poll that worked; ``warning`` says what was wrong with a feed read all the same."""
     conn.execute(
         update(_feeds)
         .where(_feeds.c.id == feed_id)
@@ -102,7 +104,7 @@ def record_success(
             etag=etag,
             last_modified=last_modified,
             error_count=0,
-            last_error=None,
+            last_error=f"warning: {warning}"[:2000] if warning else None,
             last_ok_at=now,
             next_check_at=now + timedelta(seconds=interval_s),
         )
