@@ -381,6 +381,67 @@ def alerts_test(obj: _Context, name: str | None) -> None:
 
 
 @cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the findings as one JSON object.")
+@pass_context
+@_reports_errors
+def health(obj: _Context, as_json: bool) -> None:
+    """Say whether polling and delivery are progressing: exit 0 if so, 1 with the reason if not.
+
+    Polling is stalled when a feed is overdue by more than twice its interval (at least 2
+    minutes); delivery is stalled when an alert has been due for more than 2 minutes. Feeds
+    that fail are listed, but a failing feed alone does not make the daemon unhealthy.
+
+    \b
+    Example:
+        monitor health || systemctl restart monitor
+    """
+    from monitor.store import feeds as feed_store
+
+    store = obj.store()
+    store.require_head()
+    now = _now()
+    with store.begin() as conn:
+        states = feed_store.list_feeds(conn)
+        oldest_due = outbox_store.oldest_due(conn, now=now)
+        pending = outbox_store.count_by_status(conn).get("pending", 0)
+    overdue = [
+        f.name
+        for f in states
+        if f.next_check_at is not None
+        and (now - f.next_check_at).total_seconds() > max(2 * f.interval_s, _STALL_S)
+    ]
+    stalled_s = (now - oldest_due).total_seconds() if oldest_due else 0.0
+    problems = []
+    if overdue:
+        problems.append(f"polling stalled: {len(overdue)} feeds overdue ({', '.join(overdue[:3])})")
+    if stalled_s > _STALL_S:
+        problems.append(f"delivery stalled: an alert has been due for {_span(stalled_s)}")
+    failing = [f.name for f in states if f.error_count]
+    findings = {
+        "healthy": not problems,
+        "problems": problems,
+        "feeds": len(states),
+        "failing_feeds": failing,
+        "outbox_pending": pending,
+        "last_poll_ok": max((f.last_ok_at for f in states if f.last_ok_at), default=None),
+    }
+    if as_json:
+        click.echo(json.dumps(findings, default=str, indent=2))
+    elif problems:
+        click.echo("unhealthy: " + "; ".join(problems))
+    else:
+        click.echo(
+            f"ok: {len(states)} feeds polled on time ({len(failing)} failing), "
+            f"{pending} deliveries pending, none overdue"
+        )
+    if problems:
+        raise SystemExit(1)
+
+
+_STALL_S = 120.0
+
+
+@cli.command()
 @pass_context
 @_reports_errors
 def feeds(obj: _Context) -> None:

@@ -20,6 +20,7 @@ import threading
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from datetime import UTC, datetime
 from types import FrameType
+from typing import Any
 
 import httpx
 import structlog
@@ -29,6 +30,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from monitor.deliver import deliver_due
 from monitor.errors import MonitorError
 from monitor.http import HostLimiter, make_client
+from monitor.metrics import Metrics
 from monitor.pipeline.rules import Ruleset, compile_rules
 from monitor.process import AlertPolicy, Processed
 from monitor.refresh import process_item, refresh_feed
@@ -36,6 +38,7 @@ from monitor.settings import Settings
 from monitor.store import Store, open_store
 from monitor.store import feeds as feed_store
 from monitor.store import items as item_store
+from monitor.store import outbox as outbox_store
 from monitor.systemd import notify
 
 log = structlog.get_logger()
@@ -60,6 +63,7 @@ class _Daemon:
         self.stop = threading.Event()
         self.items_waiting = threading.Event()
         self.alerts_waiting = threading.Event()
+        self.metrics = Metrics()
 
     def poll(self, feed_id: int, *, force: bool = False) -> None:
         """The scheduler's job: refresh one feed unless it is backing off."""
@@ -76,6 +80,10 @@ class _Daemon:
             http=self.settings.http,
             limiter=self.limiter,
         )
+        self.metrics.polls.labels(
+            "error" if result.error else "not_modified" if result.not_modified else "ok"
+        ).inc()
+        self.metrics.last_poll.set_to_current_time()
         if result.new_items:
             self.items_waiting.set()
 
@@ -100,18 +108,38 @@ class _Daemon:
         except MonitorError as exc:
             log.error("item_failed", item_id=pending.id, error=str(exc))
             return None
-        if isinstance(result, Processed) and result.alerts:
+        if not isinstance(result, Processed):
+            self.metrics.articles.labels("skipped").inc()
+            return None
+        self.metrics.articles.labels("duplicate" if result.rejected else "processed").inc()
+        self.metrics.events.labels("created").inc(len(result.created))
+        self.metrics.events.labels("updated").inc(len(result.updated))
+        if result.alerts:
             self.alerts_waiting.set()
-        return result if isinstance(result, Processed) else None
+        return result
 
     def deliver(self) -> None:
-        deliver_due(
+        done = deliver_due(
             client=self.client,
             store=self.store,
             webhooks=self.settings.alerts.webhooks,
             retry=self.settings.alerts.retry,
             now=_now(),
         )
+        self.metrics.deliveries.labels("sent").inc(done.sent)
+        self.metrics.deliveries.labels("failed").inc(done.failed)
+        for latency in done.latencies_s:
+            self.metrics.latency.observe(latency)
+
+    def count_pending(self, what: str) -> float:
+        """A store-backed gauge, read at scrape time (NaN when the store does not answer)."""
+        try:
+            with self.store.begin() as conn:
+                if what == "items":
+                    return float(item_store.count_pending(conn))
+                return float(outbox_store.count_by_status(conn).get("pending", 0))
+        except MonitorError:
+            return float("nan")
 
     def item_loop(self, pool: ThreadPoolExecutor) -> None:
         """Keep the page pool busy with queued items until stopped."""
@@ -154,6 +182,12 @@ def run(settings: Settings, *, once: bool = False, stop: threading.Event | None 
         feeds = feed_store.sync_feeds(
             conn, [(f.url, f.name, f.interval_s) for f in settings.feeds], now=_now()
         )
+        if store.is_single_process():
+            # Only one daemon runs on an SQLite store: a lease found now was left by one that
+            # died (killed mid-work), so its items are taken again at once.
+            released = item_store.release_leases(conn, now=_now())
+            if released:
+                log.info("item_leases_released", items=released)
     with make_client(timeout_s=settings.http.timeout_s) as client:
         daemon = _Daemon(settings, store, client)
         if stop is not None:
@@ -190,6 +224,7 @@ def _serve(daemon: _Daemon, feeds: list[feed_store.FeedState]) -> None:
         threading.Thread(target=daemon.item_loop, args=(pages,), name="items"),
         threading.Thread(target=daemon.delivery_loop, name="deliver"),
     ]
+    metrics_server = _serve_metrics(daemon)
     scheduler.start()
     for loop in loops:
         loop.start()
@@ -208,7 +243,27 @@ def _serve(daemon: _Daemon, feeds: list[feed_store.FeedState]) -> None:
     for loop in loops:
         loop.join(STOP_GRACE_S + TICK_S)
     pages.shutdown(wait=False, cancel_futures=True)
+    if metrics_server is not None:
+        metrics_server.shutdown()
     log.info("daemon_stopped")
+
+
+def _serve_metrics(daemon: _Daemon) -> Any | None:
+    """Serve /metrics where the settings say; a port in use is logged, never fatal."""
+    listen = daemon.settings.metrics_listen
+    if listen is None:
+        return None
+    daemon.metrics.read_from(
+        outbox_pending=lambda: daemon.count_pending("outbox"),
+        items_pending=lambda: daemon.count_pending("items"),
+    )
+    try:
+        server, _thread = daemon.metrics.serve(*listen)
+    except OSError as exc:
+        log.warning("metrics_unavailable", listen=f"{listen[0]}:{listen[1]}", error=str(exc))
+        return None
+    log.info("metrics_serving", listen=f"{listen[0]}:{listen[1]}")
+    return server
 
 
 def _job(daemon: _Daemon, feed_id: int) -> object:

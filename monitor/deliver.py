@@ -35,6 +35,7 @@ log = structlog.get_logger()
 class Delivered:
     sent: int
     failed: int
+    latencies_s: tuple[float, ...] = ()  # alert written -> accepted, per sent delivery
 
 
 def retry_delay_s(attempts: int, retry: RetrySettings) -> float:
@@ -74,7 +75,11 @@ def deliver_due(
                 by_hook,
             )
         )
-    return Delivered(sum(r.sent for r in results), sum(r.failed for r in results))
+    return Delivered(
+        sum(r.sent for r in results),
+        sum(r.failed for r in results),
+        tuple(latency for r in results for latency in r.latencies_s),
+    )
 
 
 def _deliver_to(
@@ -88,6 +93,7 @@ def _deliver_to(
 ) -> Delivered:
     """Deliver one webhook's due rows in order; stop at the first failure (keeps the order)."""
     sent = 0
+    latencies: list[float] = []
     for index, delivery in enumerate(deliveries):
         try:
             if hook is None:
@@ -104,17 +110,18 @@ def _deliver_to(
         except DeliveryError as exc:
             _record_failure(delivery, exc, retry=retry, now=now, store=store, give_up=hook is None)
             # The rows behind this one wait for the same endpoint's recovery, in order.
-            return Delivered(sent, len(deliveries) - index)
+            return Delivered(sent, len(deliveries) - index, tuple(latencies))
         with store.begin() as conn:
             outbox_store.mark_sent(conn, delivery.id, now=now)
         sent += 1
+        latencies.append(max(0.0, (now - delivery.created_at).total_seconds()))
         log.info(
             "outbox_delivered",
             webhook=delivery.webhook,
             alert=delivery.dedupe_key,
             attempts=delivery.attempts + 1,
         )
-    return Delivered(sent, 0)
+    return Delivered(sent, 0, tuple(latencies))
 
 
 def _record_failure(

@@ -84,6 +84,7 @@ class Settings:
     bases: tuple[Base, ...]
     alerts: AlertSettings
     http: HttpSettings = HttpSettings()
+    metrics_listen: tuple[str, int] | None = None  # where /metrics is served; None: nowhere
 
     def redacted(self) -> dict[str, Any]:
         """A plain view of the settings for display, with every secret masked."""
@@ -94,6 +95,11 @@ class Settings:
                 {"name": f.name, "url": f.url, "interval": f"{f.interval_s:g}s"} for f in self.feeds
             ],
             "bases": [b.id for b in self.bases],
+            "metrics": (
+                None
+                if self.metrics_listen is None
+                else f"{self.metrics_listen[0]}:{self.metrics_listen[1]}"
+            ),
             "alerts": {
                 "max_article_age": (
                     None
@@ -173,7 +179,9 @@ def parse_settings(
     if raw is None:
         raw = {}
     mapping = reader.mapping(raw, ())
-    reader.reject_unknown(mapping, (), {"database", "defaults", "feeds", "bases", "alerts", "http"})
+    reader.reject_unknown(
+        mapping, (), {"database", "defaults", "feeds", "bases", "alerts", "http", "metrics"}
+    )
 
     database_url = _database_url(reader, mapping, environ, path)
     defaults = reader.mapping(mapping.get("defaults") or {}, ("defaults",))
@@ -201,6 +209,7 @@ def parse_settings(
         bases=bases,
         alerts=_alerts(reader, mapping.get("alerts") or {}),
         http=_http(reader, mapping.get("http") or {}),
+        metrics_listen=_metrics(reader, mapping.get("metrics") or {}),
     )
 
 
@@ -319,6 +328,19 @@ def _alerts(reader: _Reader, raw: object) -> AlertSettings:
             max_attempts=reader.integer(retry, (*retry_at, "attempts"), defaults.max_attempts),
         ),
     )
+
+
+def _metrics(reader: _Reader, raw: object) -> tuple[str, int] | None:
+    where: tuple[str | int, ...] = ("metrics",)
+    item = reader.mapping(raw, where)
+    reader.reject_unknown(item, where, {"listen"})
+    listen = item.get("listen")
+    if listen is None:
+        return None
+    match = re.match(r"^\[?([0-9a-zA-Z.:-]+?)\]?:(\d{1,5})$", str(listen))
+    if match is None or not 0 < int(match.group(2)) < 65536:
+        raise reader.error((*where, "listen"), f"{listen!r}: use host:port, e.g. 127.0.0.1:9464")
+    return match.group(1), int(match.group(2))
 
 
 def _http(reader: _Reader, raw: object) -> HttpSettings:

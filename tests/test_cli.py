@@ -223,3 +223,31 @@ def test_backtest_names_a_bad_gold_line(config: Path, tmp_path: Path) -> None:
     code, _, err = _run(config, "backtest", str(SEEDS), "--gold", str(gold))
     assert code == 1
     assert f"{gold}:1" in err
+
+
+def test_health_reports_stalled_polling_then_ok(config: Path) -> None:
+    """health exits 1 naming the stall while feeds are overdue, and 0 once they were polled."""
+    from monitor.settings import load_settings
+    from monitor.store import feeds as feed_store
+    from monitor.store import open_store
+
+    _run(config, "db", "upgrade")
+    settings = load_settings(config, {})
+    store = open_store(settings.database_url)
+    long_ago = datetime(2024, 1, 1, tzinfo=UTC)
+    with store.begin() as conn:
+        feed_store.sync_feeds(
+            conn, [(f.url, f.name, f.interval_s) for f in settings.feeds], now=long_ago
+        )
+    code, out, _ = _run(config, "health")
+    assert code == 1
+    assert out.startswith("unhealthy: polling stalled")
+    now = datetime.now(UTC)
+    with store.begin() as conn:
+        for feed in feed_store.list_feeds(conn):
+            feed_store.record_success(
+                conn, feed.id, etag=None, last_modified=None, now=now, interval_s=feed.interval_s
+            )
+    code, out, _ = _run(config, "health", "--json")
+    assert code == 0
+    assert json.loads(out)["healthy"] is True

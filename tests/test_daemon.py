@@ -147,6 +147,9 @@ def test_run_stops_cleanly_on_sigterm(site: Site, workdir: Workdir, tmp_path: Pa
     with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as notify_socket:
         notify_socket.bind(str(notify_path))
         notify_socket.settimeout(0.5)
+        metrics_port = _free_port()
+        config = Path(env["MONITOR_CONFIG"])
+        config.write_text(f"metrics: {{listen: 127.0.0.1:{metrics_port}}}\n" + config.read_text())
         daemon = subprocess.Popen(
             [*MONITOR, "run"],
             env={**env, "NOTIFY_SOCKET": str(notify_path)},
@@ -155,6 +158,7 @@ def test_run_stops_cleanly_on_sigterm(site: Site, workdir: Workdir, tmp_path: Pa
         )
         try:
             _wait_for(lambda: len(site.posts) == 1, daemon)
+            metrics = _scrape(metrics_port, daemon)
             daemon.send_signal(signal.SIGTERM)
             assert daemon.wait(timeout=30) == 0
         finally:
@@ -166,6 +170,10 @@ def test_run_stops_cleanly_on_sigterm(site: Site, workdir: Workdir, tmp_path: Pa
                 states.append(notify_socket.recv(256).decode())
     _verify(site.posts[0])
     assert states[0] == "READY=1"
+    assert 'monitor_alert_deliveries_total{result="sent"} 1.0' in metrics
+    assert 'monitor_events_total{kind="created"} 1.0' in metrics
+    assert "monitor_outbox_pending 0.0" in metrics
+    assert "monitor_delivery_latency_seconds_count 1.0" in metrics
     assert states[-1] == "STOPPING=1"
 
 
@@ -252,3 +260,24 @@ def _wait_for(condition: Callable[[], bool], daemon: subprocess.Popen[bytes]) ->
         assert daemon.poll() is None, daemon.stderr.read().decode()[-2000:] if daemon.stderr else ""
         assert time.monotonic() < deadline, "timed out waiting for the daemon"
         time.sleep(0.1)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _scrape(port: int, daemon: subprocess.Popen[bytes]) -> str:
+    """The daemon's /metrics page, once its counters show the delivery."""
+    import httpx
+
+    text = ""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and 'result="sent"} 1.0' not in text:
+        assert daemon.poll() is None
+        try:
+            text = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    return text

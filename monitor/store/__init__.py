@@ -42,6 +42,10 @@ class Store:
         except SQLAlchemyError as exc:
             raise StoreError(f"store: {type(exc).__name__}: {_first_line(exc)}") from exc
 
+    def is_single_process(self) -> bool:
+        """Whether only one daemon may use this store (SQLite: one machine, one writer)."""
+        return self.engine.dialect.name == "sqlite"
+
     def ping(self) -> bool:
         try:
             with self.engine.connect() as conn:

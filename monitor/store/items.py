@@ -104,6 +104,16 @@ def finish_item(
     )
 
 
+def release_leases(conn: Connection, *, now: datetime) -> int:
+    """Make every leased pending item due now; how many there were."""
+    result = conn.execute(
+        update(_items)
+        .where(_items.c.status == "pending", _items.c.next_attempt_at > now)
+        .values(next_attempt_at=now)
+    )
+    return int(result.rowcount)
+
+
 def pending_by_feed(conn: Connection) -> dict[int, int]:
     rows = conn.execute(
         select(_items.c.feed_id, func.count())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import cast
 
 from sqlalchemy import Connection, Table, func, select, update
@@ -77,6 +77,7 @@ class Delivery:
     attempts: int
     payload: str
     dedupe_key: str
+    created_at: datetime  # when the alert was written (for delivery latency)
 
 
 def claim_due(conn: Connection, *, now: datetime, limit: int = 50) -> list[Delivery]:
@@ -89,6 +90,7 @@ def claim_due(conn: Connection, *, now: datetime, limit: int = 50) -> list[Deliv
             _outbox.c.attempts,
             _alerts.c.payload,
             _alerts.c.dedupe_key,
+            _alerts.c.created_at,
         )
         .join(_alerts, _alerts.c.id == _outbox.c.alert_id)
         .where(_outbox.c.status == "pending", _outbox.c.next_attempt_at <= now)
@@ -96,7 +98,8 @@ def claim_due(conn: Connection, *, now: datetime, limit: int = 50) -> list[Deliv
         .limit(limit)
     ).all()
     return [
-        Delivery(r.id, r.alert_id, r.webhook, r.attempts, r.payload, r.dedupe_key) for r in rows
+        Delivery(r.id, r.alert_id, r.webhook, r.attempts, r.payload, r.dedupe_key, r.created_at)
+        for r in rows
     ]
 
 
@@ -171,6 +174,20 @@ class DeliveryState:
     next_attempt_at: datetime
     last_error: str | None
     sent_at: datetime | None
+
+
+def oldest_due(conn: Connection, *, now: datetime) -> datetime | None:
+    """When the longest-waiting pending delivery became due (None when none is due)."""
+    value = conn.execute(
+        select(func.min(_outbox.c.next_attempt_at)).where(
+            _outbox.c.status == "pending", _outbox.c.next_attempt_at <= now
+        )
+    ).scalar_one()
+    return None if value is None else _aware(value)
+
+
+def _aware(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
 
 
 def count_by_status(conn: Connection) -> dict[str, int]:
