@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import uuid
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from functools import wraps
@@ -366,8 +367,7 @@ def alerts_test(obj: _Context, name: str | None) -> None:
                     client,
                     hook.url,
                     body,
-                    message_id=f"test-{int(now.timestamp())}",
-                    timestamp=int(now.timestamp()),
+                    message_id=f"msg_test_{uuid.uuid4().hex}",
                     secret=hook.secret,
                 )
             except MonitorError as exc:

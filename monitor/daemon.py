@@ -7,7 +7,8 @@ Three loops share one store and one HTTP client:
   ``refresh_feed``, which only queues new entries, so polling never waits on an article page;
 - the item loop leases queued entries and hands each to a small pool running ``process_item``
   (page fetch, extraction, ``process_article``);
-- the delivery loop runs ``deliver_due`` whenever an alert was written, and every second.
+- one delivery loop per webhook runs ``deliver_due`` for it whenever an alert was written,
+  and every second, so a slow or dead endpoint holds up only its own alerts.
 
 SIGTERM/SIGINT stop the scheduler and the claiming at once; work in flight is given a few seconds,
 then abandoned: leases and idempotent steps make it safe to pick up again after a restart.
@@ -62,7 +63,7 @@ class _Daemon:
         self.limiter = HostLimiter(settings.http.per_host_concurrency)
         self.stop = threading.Event()
         self.items_waiting = threading.Event()
-        self.alerts_waiting = threading.Event()
+        self.alerts_waiting = _Broadcast()
         self.metrics = Metrics()
 
     def poll(self, feed_id: int, *, force: bool = False) -> None:
@@ -108,6 +109,10 @@ class _Daemon:
         except MonitorError as exc:
             log.error("item_failed", item_id=pending.id, error=str(exc))
             return None
+        except Exception as exc:
+            log.exception("item_crashed", item_id=pending.id)
+            self._give_up(pending, f"{type(exc).__name__}: {exc}")
+            return None
         if not isinstance(result, Processed):
             self.metrics.articles.labels("skipped").inc()
             return None
@@ -118,13 +123,22 @@ class _Daemon:
             self.alerts_waiting.set()
         return result
 
-    def deliver(self) -> None:
+    def _give_up(self, pending: item_store.PendingItem, error: str) -> None:
+        """Mark an item that crashed its reader as failed, so it is not taken forever."""
+        try:
+            with self.store.begin() as conn:
+                item_store.finish_item(conn, pending.id, now=_now(), status="failed", error=error)
+        except MonitorError as exc:
+            log.error("item_give_up_failed", item_id=pending.id, error=str(exc))
+
+    def deliver(self, only: str | None = None) -> None:
         done = deliver_due(
             client=self.client,
             store=self.store,
             webhooks=self.settings.alerts.webhooks,
             retry=self.settings.alerts.retry,
             now=_now(),
+            only=only,
         )
         self.metrics.deliveries.labels("sent").inc(done.sent)
         self.metrics.deliveries.labels("failed").inc(done.failed)
@@ -164,14 +178,15 @@ class _Daemon:
             self.items_waiting.clear()
         wait(in_flight, timeout=STOP_GRACE_S)
 
-    def delivery_loop(self) -> None:
+    def delivery_loop(self, webhook: str, wake: threading.Event) -> None:
+        """Deliver one webhook's alerts until stopped: a slow endpoint holds up only itself."""
         while not self.stop.is_set():
-            self.alerts_waiting.clear()
+            wake.clear()
             try:
-                self.deliver()
+                self.deliver(only=webhook)
             except MonitorError as exc:
-                log.error("delivery_failed", error=str(exc))
-            self.alerts_waiting.wait(TICK_S)
+                log.error("delivery_failed", webhook=webhook, error=str(exc))
+            wake.wait(TICK_S)
 
 
 def run(settings: Settings, *, once: bool = False, stop: threading.Event | None = None) -> None:
@@ -222,7 +237,14 @@ def _serve(daemon: _Daemon, feeds: list[feed_store.FeedState]) -> None:
     pages = ThreadPoolExecutor(daemon.settings.http.page_workers, thread_name_prefix="page")
     loops = [
         threading.Thread(target=daemon.item_loop, args=(pages,), name="items"),
-        threading.Thread(target=daemon.delivery_loop, name="deliver"),
+        *(
+            threading.Thread(
+                target=daemon.delivery_loop,
+                args=(hook.name, daemon.alerts_waiting.listener()),
+                name=f"deliver-{hook.name}",
+            )
+            for hook in daemon.settings.alerts.webhooks
+        ),
     ]
     metrics_server = _serve_metrics(daemon)
     scheduler.start()
@@ -264,6 +286,22 @@ def _serve_metrics(daemon: _Daemon) -> Any | None:
         return None
     log.info("metrics_serving", listen=f"{listen[0]}:{listen[1]}")
     return server
+
+
+class _Broadcast:
+    """An event many loops wait on: ``set`` wakes every listener."""
+
+    def __init__(self) -> None:
+        self._listeners: list[threading.Event] = []
+
+    def listener(self) -> threading.Event:
+        event = threading.Event()
+        self._listeners.append(event)
+        return event
+
+    def set(self) -> None:
+        for event in self._listeners:
+            event.set()
 
 
 def _job(daemon: _Daemon, feed_id: int) -> object:

@@ -51,10 +51,13 @@ def deliver_due(
     webhooks: Sequence[WebhookConfig],
     retry: RetrySettings,
     now: datetime,
+    only: str | None = None,
 ) -> Delivered:
-    """Send every due delivery once, each webhook in parallel and in order of detection."""
+    """Send every due delivery once (or only ``only``'s), each webhook in parallel and in
+    order of detection. The daemon runs one loop per webhook with ``only``, so a slow endpoint
+    never holds up another's alerts."""
     with store.begin() as conn:
-        due = outbox_store.claim_due(conn, now=now, limit=500)
+        due = outbox_store.claim_due(conn, now=now, limit=500, webhook=only)
     by_hook: dict[str, list[Delivery]] = {}
     for delivery in due:
         by_hook.setdefault(delivery.webhook, []).append(delivery)
@@ -104,11 +107,15 @@ def _deliver_to(
                 hook.url,
                 body,
                 message_id=delivery.dedupe_key,
-                timestamp=int(now.timestamp()),
                 secret=hook.secret,
             )
-        except DeliveryError as exc:
-            _record_failure(delivery, exc, retry=retry, now=now, store=store, give_up=hook is None)
+        except Exception as exc:
+            if not isinstance(exc, DeliveryError):
+                log.exception("outbox_delivery_crashed", alert=delivery.dedupe_key)
+                exc = DeliveryError(f"deliver: {type(exc).__name__}: {exc}")
+            _record_failure(
+                delivery, exc, retry=retry, now=now, store=store, unconfigured=hook is None
+            )
             # The rows behind this one wait for the same endpoint's recovery, in order.
             return Delivered(sent, len(deliveries) - index, tuple(latencies))
         with store.begin() as conn:
@@ -131,16 +138,22 @@ def _record_failure(
     retry: RetrySettings,
     now: datetime,
     store: Store,
-    give_up: bool,
+    unconfigured: bool,
 ) -> None:
     attempts = delivery.attempts + 1
-    retry_at = (
-        None
-        if give_up or attempts >= retry.max_attempts
-        else now + timedelta(seconds=retry_delay_s(attempts, retry))
-    )
+    if unconfigured:
+        # The webhook left the configuration (or was renamed): keep its alerts, and look again
+        # at the longest backoff; they go out if it comes back.
+        retry_at: datetime | None = now + timedelta(seconds=retry.max_s)
+        attempts = delivery.attempts
+    elif attempts >= retry.max_attempts:
+        retry_at = None
+    else:
+        retry_at = now + timedelta(seconds=retry_delay_s(attempts, retry))
     with store.begin() as conn:
-        outbox_store.mark_failed(conn, delivery.id, error=str(exc), retry_at=retry_at)
+        outbox_store.mark_failed(
+            conn, delivery.id, error=str(exc), retry_at=retry_at, count_attempt=not unconfigured
+        )
         if retry_at is not None:
             # The endpoint's later alerts wait behind this one, so they arrive in order.
             outbox_store.defer_webhook(conn, delivery.webhook, until=retry_at)

@@ -24,11 +24,17 @@ class FetchError(MonitorError):
     """A feed or page could not be fetched."""
 
     def __init__(
-        self, message: str, *, transient: bool, retry_after_s: float | None = None
+        self,
+        message: str,
+        *,
+        transient: bool,
+        retry_after_s: float | None = None,
+        refused: bool = False,
     ) -> None:
         super().__init__(message)
         self.transient = transient
         self.retry_after_s = retry_after_s  # what the server asked for (429/503 Retry-After)
+        self.refused = refused  # the URL must not be fetched at all (scheme, address)
 
 
 class FeedParseError(MonitorError):

@@ -76,7 +76,8 @@ class HostLimiter:
             return self._semaphores[host]
 
 
-Guard = Callable[[str], str | None]  # a URL -> why it must not be fetched, or None
+Guard = Callable[[str], str | None]
+_UNRESOLVED = "cannot resolve"  # a URL -> why it must not be fetched, or None
 
 
 def link_guard(feed_url: str, *, allow_private: bool) -> Guard:
@@ -88,8 +89,12 @@ def link_guard(feed_url: str, *, allow_private: bool) -> Guard:
     feed_host = (urlsplit(feed_url).hostname or "").lower()
 
     def check(url: str) -> str | None:
-        parts = urlsplit(url)
-        if parts.scheme not in {"http", "https"}:
+        try:
+            parts = urlsplit(url)
+            port = parts.port
+        except ValueError as exc:
+            return f"not a valid URL ({exc})"
+        if parts.scheme.lower() not in {"http", "https"}:
             return f"scheme {parts.scheme or 'none'!r} is not http(s)"
         host = (parts.hostname or "").lower()
         if not host:
@@ -97,9 +102,10 @@ def link_guard(feed_url: str, *, allow_private: bool) -> Guard:
         if host == feed_host or allow_private:
             return None
         try:
-            infos = socket.getaddrinfo(host, parts.port or 443, proto=socket.IPPROTO_TCP)
+            infos = socket.getaddrinfo(host, port or 443, proto=socket.IPPROTO_TCP)
         except (OSError, UnicodeError):
-            return None  # unknown name: the fetch fails as any unreachable page would
+            # Not fetched: a name that resolves later could point anywhere. Tried again later.
+            return f"{_UNRESOLVED} {host}"
         for info in infos:
             address = ipaddress.ip_address(str(info[4][0]).split("%", 1)[0])
             if not address.is_global:
@@ -134,7 +140,9 @@ def fetch(
     current = url
     for _ in range(MAX_REDIRECTS + 1):
         if guard is not None and (reason := guard(current)):
-            raise FetchError(f"http: {current}: refused: {reason}", transient=False)
+            if reason.startswith(_UNRESOLVED):
+                raise FetchError(f"http: {current}: {reason}", transient=True)
+            raise FetchError(f"http: {current}: refused: {reason}", transient=False, refused=True)
         if limiter is None:
             result = _get(client, current, headers, max_bytes, give_up_at)
         else:
@@ -196,6 +204,8 @@ def _get(
         raise FetchError(f"http: {url}: undecodable body: {exc}", transient=False) from exc
     except httpx.HTTPError as exc:
         raise FetchError(f"http: {url}: {type(exc).__name__}: {exc}", transient=True) from exc
+    except (httpx.InvalidURL, ValueError, UnicodeError) as exc:
+        raise FetchError(f"http: {url}: not a valid URL ({exc})", transient=False) from exc
 
 
 def _retry_after(value: str | None) -> float | None:
@@ -235,10 +245,15 @@ def post_webhook(
     body: bytes,
     *,
     message_id: str,
-    timestamp: int,
     secret: str | None,
+    timestamp: int | None = None,
 ) -> None:
-    """POST one alert; DeliveryError unless the endpoint answers 2xx."""
+    """POST one alert; DeliveryError unless the endpoint answers 2xx.
+
+    ``webhook-timestamp`` is the moment of sending (receivers reject stale ones), unless given.
+    """
+    if timestamp is None:
+        timestamp = int(time.time())
     headers = {
         "Content-Type": "application/json",
         "webhook-id": message_id,

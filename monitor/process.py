@@ -113,6 +113,7 @@ def process_article(
             alert_id = outbox_store.enqueue_alert(
                 conn,
                 event_id=event.id,
+                event_key=event.key,
                 version=event_store.version_of(conn, event.id),
                 kind=kind,
                 payload=json.dumps(alert_body(kind, event), ensure_ascii=False),

@@ -12,13 +12,14 @@ from __future__ import annotations
 import html
 import random
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import httpx
 import structlog
 
 from monitor.errors import FeedParseError, FetchError
 from monitor.http import HostLimiter, fetch, link_guard
+from monitor.pipeline.detect import detect_events
 from monitor.pipeline.extract import extract_article
 from monitor.pipeline.feeds import parse_feed
 from monitor.pipeline.rules import Ruleset
@@ -34,6 +35,8 @@ from monitor.store.items import PendingItem
 log = structlog.get_logger()
 
 MAX_BACKOFF_S = 6 * 3600.0
+MAX_PAGE_ATTEMPTS = 3  # a page failing for a passing reason is tried this many times
+RETRY_PAGE_S = 30.0  # then 60 s, then the entry's own text
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,23 +74,16 @@ def refresh_feed(
                 max_bytes=http.max_body_bytes,
                 limiter=limiter,
                 deadline_s=http.deadline_s,
+                guard=link_guard(feed.url, allow_private=http.allow_private_addresses),
             )
             parsed = None if fetched.not_modified else parse_feed(fetched.body, feed_url=feed.url)
         except (FetchError, FeedParseError) as exc:
-            delay = backoff_s(feed.interval_s, feed.error_count)
-            if isinstance(exc, FetchError) and exc.retry_after_s is not None:
-                delay = max(delay, min(exc.retry_after_s, MAX_BACKOFF_S))
-            with store.begin() as conn:
-                feed_store.record_failure(
-                    conn, feed.id, error=str(exc), now=now, retry_after_s=delay
-                )
-            log.warning(
-                "feed_fetch_failed",
-                error=str(exc),
-                error_count=feed.error_count + 1,
-                retry_delay_s=round(delay, 1),
+            return _poll_failed(feed, store, now, exc)
+        except Exception as exc:
+            log.exception("feed_poll_crashed")
+            return _poll_failed(
+                feed, store, now, FeedParseError(f"feeds: {type(exc).__name__}: {exc}")
             )
-            return Refreshed(feed.id, False, 0, str(exc))
         new_items = 0
         with store.begin() as conn:
             if parsed is not None:
@@ -109,6 +105,22 @@ def refresh_feed(
         structlog.contextvars.unbind_contextvars("feed_id", "feed_url")
 
 
+def _poll_failed(feed: FeedState, store: Store, now: datetime, exc: Exception) -> Refreshed:
+    """Record a failed poll on the feed's row, with its backoff."""
+    delay = backoff_s(feed.interval_s, feed.error_count)
+    if isinstance(exc, FetchError) and exc.retry_after_s is not None:
+        delay = max(delay, min(exc.retry_after_s, MAX_BACKOFF_S))
+    with store.begin() as conn:
+        feed_store.record_failure(conn, feed.id, error=str(exc), now=now, retry_after_s=delay)
+    log.warning(
+        "feed_fetch_failed",
+        error=str(exc),
+        error_count=feed.error_count + 1,
+        retry_delay_s=round(delay, 1),
+    )
+    return Refreshed(feed.id, False, 0, str(exc))
+
+
 def process_item(
     pending: PendingItem,
     *,
@@ -120,64 +132,115 @@ def process_item(
     http: HttpSettings,
     limiter: HostLimiter | None = None,
 ) -> Processed | Rejected:
-    """Read a queued entry's article and run it through ``process_article``."""
-    article = read_item(pending, client=client, http=http, limiter=limiter)
-    if isinstance(article, Rejected):
+    """Read a queued entry's article and run it through ``process_article``.
+
+    A page that fails for a passing reason (timeout, 5xx, a shutdown) is tried again later,
+    up to MAX_PAGE_ATTEMPTS; after that, or when the page cannot serve at all, the entry's own
+    text stands in. A page whose text another URL already gave (a consent wall, a paywall
+    interstitial) also falls back to the entry's text, so the entry is never lost to it.
+    """
+    page = _read_page(pending, client=client, http=http, limiter=limiter)
+    if page.retry and pending.attempts < MAX_PAGE_ATTEMPTS:
+        delay = RETRY_PAGE_S * 2 ** (pending.attempts - 1)
         with store.begin() as conn:
-            item_store.finish_item(
-                conn,
-                pending.id,
-                now=now,
-                status="skipped",
-                error=f"{article.stage}: {article.reason}: {article.detail}",
+            item_store.retry_item(
+                conn, pending.id, at=now + timedelta(seconds=delay), error=page.problem
             )
-        log.info("item_skipped", reason=article.reason, detail=article.detail[:300])
-        return article
-    result = process_article(
-        article, store=store, rules=rules, now=now, policy=policy, item_key=pending.item.key
+        log.info(
+            "page_retry_later",
+            url=pending.item.link,
+            problem=page.problem[:300],
+            retry_delay_s=delay,
+        )
+        return Rejected("fetch", "retry_later", page.problem)
+    if page.refused:
+        return _skip(store, pending, Rejected("fetch", "refused", page.problem), now)
+    result: Processed | None = None
+    if page.article is not None:
+        article = page.article
+        if not detect_events(article, rules):
+            # The page says nothing of an attack (a consent wall, a teaser, a paywall): if the
+            # entry's own text reports one, that is what the feed told its readers.
+            entry = _entry_article(pending, problem="the page reports no attack")
+            if not isinstance(entry, Rejected) and detect_events(entry, rules):
+                article = entry
+        result = process_article(
+            article,
+            store=store,
+            rules=rules,
+            now=now,
+            policy=policy,
+            item_key=pending.item.key,
+        )
+        if result.rejected is None or result.rejected.reason != "duplicate_text":
+            return _done(store, pending, result, now)
+        page = _Page(problem=f"page text is another article's: {result.rejected.detail}")
+    fallback = _entry_article(pending, problem=page.problem)
+    if isinstance(fallback, Rejected):
+        return (
+            _skip(store, pending, fallback, now)
+            if result is None
+            else _done(store, pending, result, now)
+        )
+    return _done(
+        store,
+        pending,
+        process_article(
+            fallback, store=store, rules=rules, now=now, policy=policy, item_key=pending.item.key
+        ),
+        now,
     )
-    with store.begin() as conn:
-        item_store.finish_item(conn, pending.id, now=now, status="done")
-    return result
 
 
-def read_item(
+@dataclass(frozen=True, slots=True)
+class _Page:
+    article: Article | None = None
+    problem: str = ""
+    retry: bool = False  # the failure may pass: try the page again later
+    refused: bool = False  # the link must never be fetched
+
+
+def _read_page(
     pending: PendingItem,
     *,
     client: httpx.Client,
     http: HttpSettings,
     limiter: HostLimiter | None = None,
-) -> Article | Rejected:
-    """The entry's page text; the entry's own content when the page cannot be fetched or read."""
+) -> _Page:
     item = pending.item
-    problem = "no link"
-    if item.link:
-        guard = link_guard(pending.feed_url, allow_private=http.allow_private_addresses)
-        try:
-            page = fetch(
-                client,
-                item.link,
-                max_bytes=http.max_body_bytes,
-                guard=guard,
-                limiter=limiter,
-                deadline_s=http.deadline_s,
-            )
-            article = extract_article(
-                page.body,
-                url=item.link,
-                published_at=item.published_at,
-                title=item.title,
-                feed_id=pending.feed_id,
-            )
-            if not isinstance(article, Rejected):
-                return article
-            problem = f"{article.reason}: {article.detail}"
-        except FetchError as exc:
-            problem = str(exc)
-            if "refused" in problem:
-                log.warning("page_refused", url=item.link, reason=problem)
-                return Rejected("fetch", "refused", problem)
-        log.info("page_unreadable", url=item.link, problem=problem[:300])
+    if not item.link:
+        return _Page(problem="no link")
+    guard = link_guard(pending.feed_url, allow_private=http.allow_private_addresses)
+    try:
+        page = fetch(
+            client,
+            item.link,
+            max_bytes=http.max_body_bytes,
+            guard=guard,
+            limiter=limiter,
+            deadline_s=http.deadline_s,
+        )
+    except FetchError as exc:
+        if exc.refused:
+            log.warning("page_refused", url=item.link, reason=str(exc))
+            return _Page(problem=str(exc), refused=True)
+        log.info("page_unreadable", url=item.link, problem=str(exc)[:300])
+        return _Page(problem=str(exc), retry=exc.transient)
+    article = extract_article(
+        page.body,
+        url=item.link,
+        published_at=item.published_at,
+        title=item.title,
+        feed_id=pending.feed_id,
+    )
+    if isinstance(article, Rejected):
+        return _Page(problem=f"{article.reason}: {article.detail}")
+    return _Page(article=article)
+
+
+def _entry_article(pending: PendingItem, *, problem: str) -> Article | Rejected:
+    """The entry's own content or summary as an article (origin ``feed_summary``)."""
+    item = pending.item
     if not item.summary.strip():
         return Rejected("extract", "no_text", f"{item.link or item.key}: {problem}")
     body = item.summary if "<" in item.summary else html.escape(item.summary)
@@ -193,3 +256,22 @@ def read_item(
     if isinstance(fallback, Rejected):
         return Rejected(fallback.stage, fallback.reason, f"{fallback.detail} (after: {problem})")
     return fallback
+
+
+def _done(store: Store, pending: PendingItem, result: Processed, now: datetime) -> Processed:
+    with store.begin() as conn:
+        item_store.finish_item(conn, pending.id, now=now, status="done")
+    return result
+
+
+def _skip(store: Store, pending: PendingItem, rejected: Rejected, now: datetime) -> Rejected:
+    with store.begin() as conn:
+        item_store.finish_item(
+            conn,
+            pending.id,
+            now=now,
+            status="skipped",
+            error=f"{rejected.stage}: {rejected.reason}: {rejected.detail}",
+        )
+    log.info("item_skipped", reason=rejected.reason, detail=rejected.detail[:300])
+    return rejected

@@ -7,6 +7,8 @@ key and the line of ``config.yaml`` it comes from.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import math
 import os
 import re
@@ -302,6 +304,13 @@ def _alerts(reader: _Reader, raw: object) -> AlertSettings:
         secret = hook_map.get("secret")
         if secret is not None:
             secret = reader.expand(reader.string(hook_map, (*at, "secret")), (*at, "secret"))
+            if secret.startswith("whsec_"):
+                try:
+                    base64.b64decode(secret.removeprefix("whsec_"), validate=True)
+                except binascii.Error:
+                    raise reader.error(
+                        (*at, "secret"), "a whsec_ secret must be base64 after the prefix"
+                    ) from None
         webhooks.append(
             WebhookConfig(
                 name=reader.string(hook_map, (*at, "name"), default=f"webhook-{i + 1}"),

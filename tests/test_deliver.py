@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -14,6 +15,7 @@ from monitor.store import Store
 from monitor.store import outbox as outbox_store
 
 NOW = datetime(2024, 1, 28, 15, 0, tzinfo=UTC)
+ID1, ID2, ID3 = (outbox_store.alert_id_for(f"k{n}", 1) for n in (1, 2, 3))
 RETRY = RetrySettings(initial_s=30, max_s=3600, max_attempts=3)
 OPS = WebhookConfig(name="ops", url="http://ops.example/hook", format="json", secret="s3cret")
 CHAT = WebhookConfig(name="chat", url="http://chat.example/hook", format="slack", secret=None)
@@ -62,6 +64,7 @@ def _enqueue(store: Store, event_id: int, *, webhooks: tuple[str, ...] = ("ops",
         outbox_store.enqueue_alert(
             conn,
             event_id=event_id,
+            event_key=f"k{event_id}",
             version=1,
             kind="event.created",
             payload=json.dumps(body),
@@ -88,11 +91,10 @@ def test_delivery_is_signed_and_marked_sent(store: Store) -> None:
         done = deliver_due(client=client, store=store, webhooks=[OPS], retry=RETRY, now=NOW)
     assert (done.sent, done.failed) == (1, 0)
     (request,) = seen
-    assert request.headers["webhook-id"] == "event-1-v1"
-    assert request.headers["webhook-timestamp"] == str(int(NOW.timestamp()))
-    assert request.headers["webhook-signature"] == sign(
-        "s3cret", "event-1-v1", int(NOW.timestamp()), request.content
-    )
+    assert request.headers["webhook-id"] == ID1
+    stamp = int(request.headers["webhook-timestamp"])
+    assert abs(stamp - time.time()) < 60  # the moment of sending, not the batch's
+    assert request.headers["webhook-signature"] == sign("s3cret", ID1, stamp, request.content)
     assert [d.status for d in _deliveries(store)] == ["sent"]
 
 
@@ -121,7 +123,7 @@ def test_failures_back_off_then_give_up_visibly(store: Store) -> None:
                 retry=RETRY,
                 now=now - timedelta(seconds=1),
             )
-    assert calls == ["event-1-v1"] * RETRY.max_attempts
+    assert calls == [ID1] * RETRY.max_attempts
     assert 27 <= waits[0] <= 33
     assert 54 <= waits[1] <= 66
     (dead,) = _deliveries(store, status="dead")
@@ -167,4 +169,37 @@ def test_recovered_endpoint_gets_alerts_in_order_of_detection(store: Store) -> N
         down = False
         later = NOW + timedelta(hours=1)
         deliver_due(client=client, store=store, webhooks=[OPS], retry=RETRY, now=later)
-    assert received == ["event-1-v1", "event-2-v1", "event-3-v1"]
+    assert received == [ID1, ID2, ID3]
+
+
+def test_new_alert_waits_behind_a_retrying_one(store: Store) -> None:
+    """An alert written while an earlier one is backing off is sent after it, not before."""
+    _enqueue(store, 1)
+    down = True
+    received: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if down:
+            return httpx.Response(503)
+        received.append(request.headers["webhook-id"])
+        return httpx.Response(200)
+
+    with make_client(transport=httpx.MockTransport(handler)) as client:
+        deliver_due(client=client, store=store, webhooks=[OPS], retry=RETRY, now=NOW)
+        _enqueue(store, 2)  # written "now", while event 1 waits for its retry
+        down = False
+        deliver_due(client=client, store=store, webhooks=[OPS], retry=RETRY, now=NOW)
+        deliver_due(
+            client=client, store=store, webhooks=[OPS], retry=RETRY, now=NOW + timedelta(hours=1)
+        )
+    assert received == [ID1, ID2]
+
+
+def test_alerts_of_a_removed_webhook_are_kept(store: Store) -> None:
+    """A webhook gone from the configuration keeps its alerts pending, not dead."""
+    _enqueue(store, 1)
+    with make_client(transport=httpx.MockTransport(lambda r: httpx.Response(200))) as client:
+        deliver_due(client=client, store=store, webhooks=[], retry=RETRY, now=NOW)
+    (row,) = _deliveries(store)
+    assert (row.status, row.attempts) == ("pending", 0)
+    assert "not configured" in (row.last_error or "")

@@ -172,3 +172,15 @@ def test_a_trickling_server_is_cut_off() -> None:
     with _client(handler) as client, pytest.raises(FetchError, match="too slow") as raised:
         fetch(client, "http://slow.example/feed", deadline_s=0.2)
     assert raised.value.transient
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["http://example.com:abc/", "http://[::1/", "http://" + "a" * 70 + ".example/"],
+    ids=["bad-port", "bad-ipv6", "long-label"],
+)
+def test_malformed_urls_are_fetch_errors(url: str) -> None:
+    """A malformed link is a FetchError naming it, never another exception."""
+    guard = link_guard("http://feeds.example/rss", allow_private=False)
+    with _client(lambda r: httpx.Response(200)) as client, pytest.raises(FetchError):
+        fetch(client, url, guard=guard)

@@ -12,7 +12,7 @@ from monitor.http import make_client
 from monitor.pipeline.rules import Ruleset
 from monitor.process import AlertPolicy
 from monitor.records import Rejected
-from monitor.refresh import process_item, refresh_feed
+from monitor.refresh import MAX_PAGE_ATTEMPTS, process_item, refresh_feed
 from monitor.settings import HttpSettings
 from monitor.store import Store
 from monitor.store import events as event_store
@@ -155,12 +155,12 @@ def test_link_to_internal_address_is_never_fetched(
 def test_unreadable_page_falls_back_to_the_entry_text(
     store: Store, rules: Ruleset, feed: feed_store.FeedState
 ) -> None:
-    """When the page fails, the entry's own summary is read instead, and marked as such."""
+    """When the page is gone, the entry's own summary is read instead, and marked as such."""
 
     def handler(request: httpx.Request) -> httpx.Response:
         if request.url.path == "/rss":
             return httpx.Response(200, content=_rss("http://feeds.example/s", summary=STORY))
-        return httpx.Response(500)
+        return httpx.Response(404)
 
     _read_queued(store, rules, feed, handler)
     with store.begin() as conn:
@@ -173,3 +173,83 @@ def test_unreadable_page_falls_back_to_the_entry_text(
 
     with store.begin() as conn:
         assert conn.execute(select(ArticleRow.origin)).scalar_one() == "feed_summary"
+
+
+def test_passing_page_failure_is_retried_before_falling_back(
+    store: Store, rules: Ruleset, feed: feed_store.FeedState
+) -> None:
+    """A 503 page is tried again later (the item back in the queue), and only after the last
+    attempt does the entry's own text stand in."""
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/rss":
+            return httpx.Response(200, content=_rss("http://feeds.example/s", summary=STORY))
+        return httpx.Response(503)
+
+    (pending,) = _queue(store, feed, handler)
+    outcomes = []
+    now = NOW
+    with make_client(transport=httpx.MockTransport(handler)) as client:
+        for _ in range(MAX_PAGE_ATTEMPTS):
+            result = process_item(
+                pending,
+                client=client,
+                store=store,
+                rules=rules,
+                now=now,
+                policy=AlertPolicy(),
+                http=HTTP,
+            )
+            outcomes.append(result.reason if isinstance(result, Rejected) else "processed")
+            now += timedelta(hours=1)
+            with store.begin() as conn:
+                again = item_store.claim_items(conn, now=now, limit=1, lease_s=60)
+            pending = again[0] if again else pending
+    assert outcomes == ["retry_later"] * (MAX_PAGE_ATTEMPTS - 1) + ["processed"]
+    with store.begin() as conn:
+        (event,) = event_store.list_events(conn)
+        assert item_store.count_pending(conn) == 0
+    assert event.base_id == "harir"
+
+
+def test_page_that_repeats_another_article_falls_back_to_the_entry(
+    store: Store, rules: Ruleset, feed: feed_store.FeedState
+) -> None:
+    """Two entries whose links both land on the same consent page are each read from their own
+    text: neither is lost as a duplicate of the other."""
+    consent = (
+        "<html><body><article><p>" + "We value your privacy. Accept all cookies to "
+        "continue reading this site and its partners' content. "
+        * 5
+        + "</p></article></body></html>"
+    )
+    other = STORY.replace("Harir air base", "Ain al-Asad air base")
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/rss":
+            body = _rss("http://feeds.example/a", summary=STORY).replace(
+                b"</channel>",
+                _rss("http://feeds.example/b", summary=other)
+                .split(b"<channel><title>t</title>")[1]
+                .split(b"</channel>")[0]
+                + b"</channel>",
+            )
+            return httpx.Response(200, content=body)
+        return httpx.Response(200, content=consent.encode())
+
+    pending = _queue(store, feed, handler)
+    assert len(pending) == 2
+    with make_client(transport=httpx.MockTransport(handler)) as client:
+        for item in pending:
+            process_item(
+                item,
+                client=client,
+                store=store,
+                rules=rules,
+                now=NOW,
+                policy=AlertPolicy(),
+                http=HTTP,
+            )
+    with store.begin() as conn:
+        bases = sorted(e.base_id for e in event_store.list_events(conn))
+    assert bases == ["ain-al-asad", "harir"]

@@ -113,3 +113,10 @@ def test_config_path_defaults_to_environment(tmp_path: Path) -> None:
     config.write_text(BASE)
     settings = load_settings(None, {"MONITOR_CONFIG": str(config)})
     assert [b.id for b in settings.bases] == ["tower-22"]
+
+
+def test_malformed_whsec_secret_is_a_config_error() -> None:
+    """A whsec_ secret that is not base64 is refused when the config loads, naming the key."""
+    text = "alerts:\n  webhooks:\n    - url: https://h.example/x\n      secret: whsec_abc\n"
+    with pytest.raises(ConfigError, match=r"alerts\.webhooks\[0\]\.secret: a whsec_ secret"):
+        parse_settings(text, {}, path=Path("c.yaml"))

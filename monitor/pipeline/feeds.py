@@ -43,12 +43,20 @@ def _local_time(text: object) -> datetime | None:
 def _item(entry: Any) -> FeedItem:
     content = entry.get("content") or []
     summary = content[0].get("value", "") if content else entry.get("summary", "")
-    title = entry.get("title", "")
+    title = entry.get("title", "") or ""
+    summary = summary if isinstance(summary, str) else ""
     published = _local_time(entry.get("published") or entry.get("updated"))
     stamp = entry.get("published_parsed") or entry.get("updated_parsed")
     if published is None and stamp is not None:
-        published = datetime.fromtimestamp(calendar.timegm(stamp), tz=UTC)
+        try:
+            published = datetime.fromtimestamp(calendar.timegm(stamp), tz=UTC)
+        except (ValueError, OverflowError, OSError):
+            published = None  # "0000-01-01": no date rather than no feed
+        if published is not None and not 1900 <= published.year <= 2200:
+            published = None
     link = entry.get("link")
+    if not isinstance(link, str):
+        link = None
     return FeedItem(
         key=item_key(entry.get("id"), link, title, summary),
         link=link,

@@ -257,7 +257,10 @@ NO_DAMAGE = (
     r"(?:no|without|not cause|not result in|did not cause|didn't cause|caused no|causing no)"
     r"\s+(?:\w+\s+){0,3}(?:damage|casualties|causalities|injuries|losses)"
     r"(?:\s*,?\s+(?:or|and|nor)\s+(?:\w+\s+){0,2}(?:damage|casualties|injuries|losses))?",
-    r"no (?:one|personnel|troops|soldiers|us personnel|service members?) (?:was|were) "
+    r"(?:no|none of the|not a single)\s+(?:[\w.-]+\s+){0,3}?(?:one|personnel|troops?|soldiers?|"
+    r"service ?members?|servicemembers?|americans?|people|staff|forces|members?)\s+"
+    r"(?:was|were|had been|have been|has been)\s+(?:\w+\s+)?(?:hurt|injured|wounded|killed)",
+    r"(?:nobody|no one|no-one)\s+(?:was|were|had been|has been)\s+(?:\w+\s+)?"
     r"(?:hurt|injured|wounded|killed)",
     r"no (?:injuries|casualties|damage) (?:were|was) reported",
 )

@@ -116,22 +116,35 @@ def score_events(events: Sequence[Event], gold: Sequence[GoldEvent]) -> Score:
     """
     gold = merge_gold(gold)
     score = Score()
+    tracked = [e for e in events if e.tracked]
+    matches = {id(e): _matches(e, gold) for e in tracked}
+    # Dated labels go to their closest events first (then the earliest), so the event on the
+    # right day is not made a duplicate by one a day off that happened to come first.
+    pairs = sorted(
+        (_distance(event, gold[index]), n, index)
+        for n, event in enumerate(tracked)
+        for index in matches[id(event)]
+        if gold[index].day is not None
+    )
     primary: dict[int, Event] = {}
-    found: set[int] = set()
-    for event in (e for e in events if e.tracked):
-        matches = _matches(event, gold)
-        if not matches:
+    taken_by: dict[int, int] = {}  # event position -> its label
+    for _, n, index in pairs:
+        if index not in primary and n not in taken_by:
+            primary[index] = tracked[n]
+            taken_by[n] = index
+    found = set(primary)
+    for n, event in enumerate(tracked):
+        undated = [i for i in matches[id(event)] if gold[i].day is None and i not in found]
+        if undated and n not in taken_by:
+            taken_by[n] = undated[0]
+            primary[undated[0]] = event
+        found.update(undated)
+    for n, event in enumerate(tracked):
+        if not matches[id(event)]:
             score.false_positives.append(event)
-            continue
-        fresh = [i for i in matches if i not in found]
-        if not fresh:
+        elif n not in taken_by:
             score.duplicates.append(event)
-            continue
-        dated = [i for i in fresh if gold[i].day is not None]
-        taken = dated[:1] + [i for i in fresh if gold[i].day is None]
-        found.update(taken)
-        primary.setdefault(taken[0], event)
-        if not all(gold[i].is_background for i in taken):
+        elif not gold[taken_by[n]].is_background:
             score.predicted_true += 1
     for index, gold_event in enumerate(gold):
         if not gold_event.is_background:
@@ -148,6 +161,12 @@ def score_events(events: Sequence[Event], gold: Sequence[GoldEvent]) -> Score:
         for name, hit in _field_hits(event, gold[index]).items():
             score.field_hits[name] += int(hit)
     return score
+
+
+def _distance(event: Event, gold_event: GoldEvent) -> int:
+    if event.day is None or gold_event.day is None:
+        return 2
+    return abs((event.day - gold_event.day).days)
 
 
 def _matches(event: Event, gold: Sequence[GoldEvent]) -> list[int]:

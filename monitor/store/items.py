@@ -104,6 +104,15 @@ def finish_item(
     )
 
 
+def retry_item(conn: Connection, item_id: int, *, at: datetime, error: str) -> None:
+    """Give a claimed item back to the queue, due at ``at``."""
+    conn.execute(
+        update(_items)
+        .where(_items.c.id == item_id)
+        .values(next_attempt_at=at, last_error=error[:2000])
+    )
+
+
 def release_leases(conn: Connection, *, now: datetime) -> int:
     """Make every leased pending item due now; how many there were."""
     result = conn.execute(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -21,6 +22,7 @@ def enqueue_alert(
     conn: Connection,
     *,
     event_id: int,
+    event_key: str,
     version: int,
     kind: str,
     payload: str,
@@ -29,13 +31,16 @@ def enqueue_alert(
 ) -> int | None:
     """Record an alert and one pending outbox row per webhook, in the caller's transaction.
 
-    The dedupe key (event and version) makes a second enqueue of the same alert a no-op.
+    The dedupe key, derived from the event's key (its base and day) and version, makes a
+    second enqueue of the same alert a no-op, and is the ``webhook-id`` receivers see: the same
+    alert has the same id in any store, and different alerts differ whatever their numbers.
+    A new row waits behind the rows its webhook is retrying, so alerts keep their order.
     """
     alert_id = insert_ignore(
         conn,
         _alerts,
         {
-            "dedupe_key": f"event-{event_id}-v{version}",
+            "dedupe_key": alert_id_for(event_key, version),
             "event_id": event_id,
             "kind": kind,
             "payload": payload,
@@ -45,6 +50,13 @@ def enqueue_alert(
     if alert_id is None:
         return None
     for webhook in webhooks:
+        held = conn.execute(
+            select(func.max(_outbox.c.next_attempt_at)).where(
+                _outbox.c.webhook == webhook,
+                _outbox.c.status == "pending",
+                _outbox.c.attempts > 0,
+            )
+        ).scalar_one()
         insert_ignore(
             conn,
             _outbox,
@@ -53,10 +65,15 @@ def enqueue_alert(
                 "webhook": webhook,
                 "status": "pending",
                 "attempts": 0,
-                "next_attempt_at": now,
+                "next_attempt_at": max(now, _aware(held)) if held is not None else now,
             },
         )
     return alert_id
+
+
+def alert_id_for(event_key: str, version: int) -> str:
+    """The ``webhook-id`` of an event's alert at a version: ``msg_`` + 32 hex digits."""
+    return "msg_" + hashlib.sha256(f"{event_key}|v{version}".encode()).hexdigest()[:32]
 
 
 def list_alerts(conn: Connection) -> list[Alert]:
@@ -80,9 +97,11 @@ class Delivery:
     created_at: datetime  # when the alert was written (for delivery latency)
 
 
-def claim_due(conn: Connection, *, now: datetime, limit: int = 50) -> list[Delivery]:
-    """Pending deliveries whose time has come, oldest first."""
-    rows = conn.execute(
+def claim_due(
+    conn: Connection, *, now: datetime, limit: int = 50, webhook: str | None = None
+) -> list[Delivery]:
+    """Pending deliveries whose time has come (to one webhook, if given), oldest first."""
+    query = (
         select(
             _outbox.c.id,
             _outbox.c.alert_id,
@@ -96,7 +115,10 @@ def claim_due(conn: Connection, *, now: datetime, limit: int = 50) -> list[Deliv
         .where(_outbox.c.status == "pending", _outbox.c.next_attempt_at <= now)
         .order_by(_outbox.c.next_attempt_at, _outbox.c.id)
         .limit(limit)
-    ).all()
+    )
+    if webhook is not None:
+        query = query.where(_outbox.c.webhook == webhook)
+    rows = conn.execute(query).all()
     return [
         Delivery(r.id, r.alert_id, r.webhook, r.attempts, r.payload, r.dedupe_key, r.created_at)
         for r in rows
@@ -112,10 +134,17 @@ def mark_sent(conn: Connection, delivery_id: int, *, now: datetime) -> None:
 
 
 def mark_failed(
-    conn: Connection, delivery_id: int, *, error: str, retry_at: datetime | None
+    conn: Connection,
+    delivery_id: int,
+    *,
+    error: str,
+    retry_at: datetime | None,
+    count_attempt: bool = True,
 ) -> None:
     """Record a failed attempt; ``retry_at`` None gives up (the row becomes dead)."""
-    values: dict[str, object] = {"attempts": _outbox.c.attempts + 1, "last_error": error[:2000]}
+    values: dict[str, object] = {"last_error": error[:2000]}
+    if count_attempt:
+        values["attempts"] = _outbox.c.attempts + 1
     if retry_at is None:
         values["status"] = "dead"
     else:

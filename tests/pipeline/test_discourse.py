@@ -117,3 +117,18 @@ def test_outcome_of_a_us_strike_is_not_the_attacks(rules: Ruleset, article) -> N
     """'Wednesday's strike caused no casualties' in a US-strike story says nothing of the attack."""
     (report,) = detect_events(article(CASES[-1][1]), rules)
     assert report.outcome.value == "unknown"
+
+
+@pytest.mark.parametrize(
+    "follow_up",
+    [
+        "No US soldiers were killed in the attack.",
+        "Nobody was injured in the attack.",
+        "None of the American troops were hurt.",
+    ],
+    ids=["no-soldiers", "nobody", "none-of"],
+)
+def test_denied_casualties_are_no_casualties(rules: Ruleset, article, follow_up: str) -> None:  # type: ignore[no-untyped-def]
+    """'No US soldiers were killed' rules casualties out; it does not report any."""
+    (report,) = detect_events(article("Rockets hit Harir air base on Monday. " + follow_up), rules)
+    assert (report.outcome.value, report.injured, report.killed) == ("no_damage", None, None)

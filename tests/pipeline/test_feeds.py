@@ -62,3 +62,13 @@ def test_non_feeds_are_refused(body: bytes) -> None:
     """A document that is not a feed raises FeedParseError naming the feed."""
     with pytest.raises(FeedParseError, match=r"x\.example"):
         parse_feed(body, feed_url="http://x.example/rss")
+
+
+def test_impossible_entry_date_is_no_date() -> None:
+    """An entry dated year 0 keeps its place in the feed, with no date."""
+    body = b"""<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><title>t</title>
+    <entry><title>A</title><id>urn:a</id><link href="http://x.example/a"/>
+    <updated>0000-01-01T00:00:00Z</updated></entry></feed>"""
+    (item,) = parse_feed(body, feed_url="http://x.example/atom").items
+    assert item.published_at is None
+    assert item.link == "http://x.example/a"

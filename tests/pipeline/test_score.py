@@ -120,3 +120,14 @@ def test_unnamed_targets_are_not_scored() -> None:
     )
     score = _score([untracked], _gold("a", "unnamed", "2024-01-01"))
     assert (score.precision, score.recall, score.false_positives) == (1.0, 1.0, [])
+
+
+def test_closest_event_takes_the_label() -> None:
+    """Of two events a day apart, the one on the labelled day is the match, the other the
+    duplicate, whatever their order."""
+    score = _score(
+        [_event(1, "harir", date(2024, 1, 1)), _event(2, "harir", date(2024, 1, 2))],
+        _gold("a", "harir", "2024-01-02"),
+    )
+    assert [e.id for e in score.duplicates] == [1]
+    assert score.field_accuracy()["day"] == 1.0
