@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import os
+import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from monitor.pipeline.rules import Ruleset, compile_rules
 from monitor.settings import Settings, load_settings
 from monitor.store import Store, open_store
+from monitor.store.schema import Model
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "tests" / "corpus" / "seeds"
@@ -27,12 +33,43 @@ def rules(settings: Settings) -> Ruleset:
     return compile_rules(settings.bases)
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> Store:
-    """A fresh SQLite database migrated to head."""
-    fresh = open_store(f"sqlite:///{tmp_path / 'monitor.db'}")
+PG_URL = os.environ.get("MONITOR_TEST_PG_URL")
+
+
+@pytest.fixture(scope="session")
+def pg_session_store() -> Iterator[Store]:
+    """One PostgreSQL database for the whole run, created and dropped here."""
+    if not PG_URL:
+        pytest.skip(
+            "MONITOR_TEST_PG_URL is not set (e.g. postgresql+psycopg://postgres@127.0.0.1/test)"
+        )
+    name = f"monitor_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    fresh = open_store(make_url(PG_URL).set(database=name).render_as_string(hide_password=False))
     fresh.upgrade()
-    return fresh
+    try:
+        yield fresh
+    finally:
+        fresh.engine.dispose()
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Store:
+    """A fresh store migrated to head: SQLite, and PostgreSQL when MONITOR_TEST_PG_URL is set."""
+    if request.param == "sqlite":
+        fresh = open_store(f"sqlite:///{tmp_path / 'monitor.db'}")
+        fresh.upgrade()
+        return fresh
+    pg: Store = request.getfixturevalue("pg_session_store")
+    tables = ", ".join(t.name for t in Model.metadata.sorted_tables)
+    with pg.begin() as conn:
+        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    return pg
 
 
 @pytest.fixture
