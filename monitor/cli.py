@@ -445,7 +445,8 @@ _STALL_S = 120.0
 @pass_context
 @_reports_errors
 def feeds(obj: _Context) -> None:
-    """Show each feed's health: last success, failures, backoff, entries waiting.
+    """Show each feed's health: last success, failures, backoff, the replica polling it, and
+    the entries waiting to be read.
 
     \b
     Example:
@@ -460,7 +461,7 @@ def feeds(obj: _Context) -> None:
         states = feed_store.list_feeds(conn)
         waiting = item_store.pending_by_feed(conn)
     now = _now()
-    rows = [("feed", "status", "last ok", "next check", "waiting", "last error")]
+    rows = [("feed", "status", "last ok", "next check", "held by", "waiting", "last error")]
     for feed in states:
         if feed.error_count:
             status = f"failing x{feed.error_count}"
@@ -474,6 +475,7 @@ def feeds(obj: _Context) -> None:
                 status,
                 _ago(feed.last_ok_at, now),
                 _until(feed.next_check_at, now),
+                feed.leased_by or "-",
                 str(waiting.get(feed.id, 0)),
                 (feed.last_error or "")[:80],
             )

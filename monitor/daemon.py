@@ -16,7 +16,9 @@ then abandoned: leases and idempotent steps make it safe to pick up again after 
 
 from __future__ import annotations
 
+import os
 import signal
+import socket
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from datetime import UTC, datetime
@@ -46,6 +48,7 @@ log = structlog.get_logger()
 
 TICK_S = 1.0  # how often the item and delivery loops look for work when nothing woke them
 ITEM_LEASE_S = 300.0  # a claimed item is someone's for this long
+FEED_LEASE_S = 120.0  # a feed being polled is its replica's for this long (a poll takes < 60 s)
 STOP_GRACE_S = 8.0  # how long work in flight may finish after SIGTERM
 WATCHDOG_S = 5.0
 
@@ -65,22 +68,38 @@ class _Daemon:
         self.items_waiting = threading.Event()
         self.alerts_waiting = _Broadcast()
         self.metrics = Metrics()
+        # Several replicas may share one PostgreSQL store; each row a replica works on says so.
+        self.replica = os.environ.get("MONITOR_REPLICA") or f"{socket.gethostname()}:{os.getpid()}"
 
     def poll(self, feed_id: int, *, force: bool = False) -> None:
         """The scheduler's job: refresh one feed unless it is backing off."""
-        with self.store.begin() as conn:
-            feed = feed_store.get_feed(conn, feed_id)
         now = _now()
-        if feed is None or (not force and feed.next_check_at and feed.next_check_at > now):
+        with self.store.begin() as conn:
+            feed = feed_store.claim_feed(
+                conn, feed_id, replica=self.replica, now=now, lease_s=FEED_LEASE_S, force=force
+            )
+        if feed is None:
+            return  # not due, backing off, or another replica is polling it
+        try:
+            result = refresh_feed(
+                feed,
+                client=self.client,
+                store=self.store,
+                now=now,
+                http=self.settings.http,
+                limiter=self.limiter,
+            )
+        except Exception as exc:  # noqa: BLE001 - the feed's lease must not outlive a failure
+            log.exception("feed_poll_crashed", feed_id=feed_id)
+            with self.store.begin() as conn:
+                feed_store.record_failure(
+                    conn,
+                    feed_id,
+                    error=f"{type(exc).__name__}: {exc}",
+                    now=_now(),
+                    retry_after_s=feed.interval_s,
+                )
             return
-        result = refresh_feed(
-            feed,
-            client=self.client,
-            store=self.store,
-            now=now,
-            http=self.settings.http,
-            limiter=self.limiter,
-        )
         self.metrics.polls.labels(
             "error" if result.error else "not_modified" if result.not_modified else "ok"
         ).inc()
@@ -91,7 +110,9 @@ class _Daemon:
     def read_items(self, *, limit: int) -> list[Processed | None]:
         """Claim up to ``limit`` queued items and process them on the page pool; their results."""
         with self.store.begin() as conn:
-            claimed = item_store.claim_items(conn, now=_now(), limit=limit, lease_s=ITEM_LEASE_S)
+            claimed = item_store.claim_items(
+                conn, now=_now(), limit=limit, lease_s=ITEM_LEASE_S, replica=self.replica
+            )
         return [self._read(item) for item in claimed]
 
     def _read(self, pending: item_store.PendingItem) -> Processed | None:
@@ -139,6 +160,7 @@ class _Daemon:
             retry=self.settings.alerts.retry,
             now=_now(),
             only=only,
+            replica=self.replica,
         )
         self.metrics.deliveries.labels("sent").inc(done.sent)
         self.metrics.deliveries.labels("failed").inc(done.failed)
@@ -166,10 +188,14 @@ class _Daemon:
                 try:
                     with self.store.begin() as conn:
                         claimed = item_store.claim_items(
-                            conn, now=_now(), limit=free, lease_s=ITEM_LEASE_S
+                            conn,
+                            now=_now(),
+                            limit=free,
+                            lease_s=ITEM_LEASE_S,
+                            replica=self.replica,
                         )
-                except MonitorError as exc:
-                    log.error("item_claim_failed", error=str(exc))
+                except Exception:  # noqa: BLE001 - the loop outlives any one failure
+                    log.exception("item_claim_failed")
                     claimed = []
                 in_flight |= {pool.submit(self._read, item) for item in claimed}
                 if len(claimed) == free:
@@ -184,8 +210,8 @@ class _Daemon:
             wake.clear()
             try:
                 self.deliver(only=webhook)
-            except MonitorError as exc:
-                log.error("delivery_failed", webhook=webhook, error=str(exc))
+            except Exception:  # noqa: BLE001 - the loop outlives any one failure
+                log.exception("delivery_failed", webhook=webhook)
             wake.wait(TICK_S)
 
 
@@ -199,10 +225,14 @@ def run(settings: Settings, *, once: bool = False, stop: threading.Event | None 
         )
         if store.is_single_process():
             # Only one daemon runs on an SQLite store: a lease found now was left by one that
-            # died (killed mid-work), so its items are taken again at once.
-            released = item_store.release_leases(conn, now=_now())
+            # died (killed mid-work), so its work is taken again at once.
+            released = (
+                item_store.release_leases(conn, now=_now())
+                + outbox_store.release_leases(conn, now=_now())
+                + feed_store.release_feeds(conn, replica=None, now=_now())
+            )
             if released:
-                log.info("item_leases_released", items=released)
+                log.info("leases_released", rows=released)
     with make_client(timeout_s=settings.http.timeout_s) as client:
         daemon = _Daemon(settings, store, client)
         if stop is not None:
@@ -251,7 +281,12 @@ def _serve(daemon: _Daemon, feeds: list[feed_store.FeedState]) -> None:
     for loop in loops:
         loop.start()
     notify("READY=1")
-    log.info("daemon_started", feeds=len(feeds), webhooks=len(daemon.settings.alerts.webhooks))
+    log.info(
+        "daemon_started",
+        feeds=len(feeds),
+        webhooks=len(daemon.settings.alerts.webhooks),
+        replica=daemon.replica,
+    )
     while not daemon.stop.wait(WATCHDOG_S):
         if daemon.store.ping():
             notify("WATCHDOG=1")
@@ -265,9 +300,25 @@ def _serve(daemon: _Daemon, feeds: list[feed_store.FeedState]) -> None:
     for loop in loops:
         loop.join(STOP_GRACE_S + TICK_S)
     pages.shutdown(wait=False, cancel_futures=True)
+    _release(daemon)
     if metrics_server is not None:
         metrics_server.shutdown()
     log.info("daemon_stopped")
+
+
+def _release(daemon: _Daemon) -> None:
+    """Drain: give back what this replica holds, so the others take it at once."""
+    try:
+        with daemon.store.begin() as conn:
+            now = _now()
+            released = (
+                feed_store.release_feeds(conn, replica=daemon.replica, now=now)
+                + item_store.release_leases(conn, now=now, replica=daemon.replica)
+                + outbox_store.release_leases(conn, now=now, replica=daemon.replica)
+            )
+        log.info("leases_released", rows=released, replica=daemon.replica)
+    except MonitorError as exc:
+        log.warning("lease_release_failed", error=str(exc))
 
 
 def _serve_metrics(daemon: _Daemon) -> Any | None:

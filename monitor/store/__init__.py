@@ -96,6 +96,7 @@ def open_store(url: str) -> Store:
         raise StoreError(f"store: cannot open database: {_first_line(exc)}") from exc
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin_immediate)
     return Store(engine)
 
 
@@ -105,6 +106,15 @@ def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
+    # SQLAlchemy's documented recipe: let it emit BEGIN itself (see _sqlite_begin_immediate).
+    dbapi_connection.isolation_level = None  # type: ignore[attr-defined]
+
+
+def _sqlite_begin_immediate(conn: Connection) -> None:
+    """Take SQLite's write lock when a transaction begins. A transaction that reads and then
+    writes would otherwise fail at once ("database is locked", which no busy timeout waits
+    out) whenever another thread wrote in between; this way it waits its turn."""
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def _alembic_config(conn: Connection | None) -> Config:

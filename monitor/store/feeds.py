@@ -27,6 +27,7 @@ class FeedState:
     error_count: int
     last_error: str | None
     last_ok_at: datetime | None
+    leased_by: str | None = None
 
 
 def sync_feeds(
@@ -65,6 +66,38 @@ def list_feeds(conn: Connection) -> list[FeedState]:
     return [_state(r) for r in rows]
 
 
+def claim_feed(
+    conn: Connection,
+    feed_id: int,
+    *,
+    replica: str,
+    now: datetime,
+    lease_s: float,
+    force: bool = False,
+) -> FeedState | None:
+    """Take a due feed for one poll (None when it is not due, or another replica has it).
+
+    The row itself is the lock: moving ``next_check_at`` forward by the lease makes the feed
+    not due for anyone else, and a replica that dies leaves it due again when the lease ends.
+    """
+    due = _feeds.c.next_check_at.is_(None) | (_feeds.c.next_check_at <= now)
+    condition = (_feeds.c.id == feed_id) & _feeds.c.enabled
+    row = conn.execute(
+        update(_feeds)
+        .where(condition if force else condition & due)
+        .values(next_check_at=now + timedelta(seconds=lease_s), leased_by=replica)
+        .returning(*_feeds.c)
+    ).first()
+    return None if row is None else _state(row)
+
+
+def release_feeds(conn: Connection, *, replica: str | None, now: datetime) -> int:
+    """Give back the feeds a replica holds (every replica's, with None): due at once."""
+    held = _feeds.c.leased_by.is_not(None) if replica is None else _feeds.c.leased_by == replica
+    result = conn.execute(update(_feeds).where(held).values(next_check_at=now, leased_by=None))
+    return int(result.rowcount)
+
+
 def get_feed(conn: Connection, feed_id: int) -> FeedState | None:
     """An enabled feed's state, or None."""
     row = conn.execute(select(_feeds).where(_feeds.c.id == feed_id, _feeds.c.enabled)).first()
@@ -83,6 +116,7 @@ def _state(r: Row[Any]) -> FeedState:
         error_count=r.error_count,
         last_error=r.last_error,
         last_ok_at=r.last_ok_at,
+        leased_by=r.leased_by,
     )
 
 
@@ -104,6 +138,7 @@ def record_success(
             etag=etag,
             last_modified=last_modified,
             error_count=0,
+            leased_by=None,
             last_error=f"warning: {warning}"[:2000] if warning else None,
             last_ok_at=now,
             next_check_at=now + timedelta(seconds=interval_s),
@@ -119,6 +154,7 @@ def record_failure(
         .where(_feeds.c.id == feed_id)
         .values(
             error_count=_feeds.c.error_count + 1,
+            leased_by=None,
             last_error=error[:2000],
             next_check_at=now + timedelta(seconds=retry_after_s),
         )

@@ -56,15 +56,20 @@ def add_items(conn: Connection, feed_id: int, items: Sequence[FeedItem], *, now:
 
 
 def claim_items(
-    conn: Connection, *, now: datetime, limit: int, lease_s: float
+    conn: Connection, *, now: datetime, limit: int, lease_s: float, replica: str | None = None
 ) -> list[PendingItem]:
-    """Due pending items, oldest first, each leased to the caller for ``lease_s``."""
+    """Due pending items, oldest first, each leased to the caller for ``lease_s``.
+
+    On PostgreSQL the rows are locked (``SKIP LOCKED``), so replicas claim different items
+    without waiting on each other; the conditional update makes a claim safe on any database.
+    """
     rows = conn.execute(
         select(_items, _feeds.c.url.label("feed_url"))
         .join(_feeds, _feeds.c.id == _items.c.feed_id)
         .where(_items.c.status == "pending", _items.c.next_attempt_at <= now)
         .order_by(_items.c.next_attempt_at, _items.c.id)
         .limit(limit)
+        .with_for_update(skip_locked=True, of=_items)
     ).all()
     claimed = []
     lease_until = now + timedelta(seconds=lease_s)
@@ -72,7 +77,7 @@ def claim_items(
         result = conn.execute(
             update(_items)
             .where(_items.c.id == row.id, _items.c.next_attempt_at == row.next_attempt_at)
-            .values(next_attempt_at=lease_until, attempts=_items.c.attempts + 1)
+            .values(next_attempt_at=lease_until, attempts=_items.c.attempts + 1, leased_by=replica)
         )
         if result.rowcount == 1:
             claimed.append(
@@ -100,7 +105,12 @@ def finish_item(
     conn.execute(
         update(_items)
         .where(_items.c.id == item_id)
-        .values(status=status, done_at=now, last_error=error[:2000] if error else None)
+        .values(
+            status=status,
+            done_at=now,
+            last_error=error[:2000] if error else None,
+            leased_by=None,
+        )
     )
 
 
@@ -109,16 +119,19 @@ def retry_item(conn: Connection, item_id: int, *, at: datetime, error: str) -> N
     conn.execute(
         update(_items)
         .where(_items.c.id == item_id)
-        .values(next_attempt_at=at, last_error=error[:2000])
+        .values(next_attempt_at=at, last_error=error[:2000], leased_by=None)
     )
 
 
-def release_leases(conn: Connection, *, now: datetime) -> int:
-    """Make every leased pending item due now; how many there were."""
+def release_leases(conn: Connection, *, now: datetime, replica: str | None = None) -> int:
+    """Make leased pending items due now (every one, or those ``replica`` holds)."""
+    condition = (_items.c.status == "pending") & (_items.c.next_attempt_at > now)
+    if replica is None:
+        condition = condition & _items.c.leased_by.is_not(None)
+    else:
+        condition = condition & (_items.c.leased_by == replica)
     result = conn.execute(
-        update(_items)
-        .where(_items.c.status == "pending", _items.c.next_attempt_at > now)
-        .values(next_attempt_at=now)
+        update(_items).where(condition).values(next_attempt_at=now, leased_by=None)
     )
     return int(result.rowcount)
 

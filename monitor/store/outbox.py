@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import cast
 
 from sqlalchemy import Connection, Table, func, select, update
@@ -97,10 +97,39 @@ class Delivery:
     created_at: datetime  # when the alert was written (for delivery latency)
 
 
+DELIVERY_LEASE_S = 120.0  # a claimed delivery is the claimer's for this long
+
+
 def claim_due(
-    conn: Connection, *, now: datetime, limit: int = 50, webhook: str | None = None
+    conn: Connection,
+    *,
+    now: datetime,
+    limit: int = 50,
+    webhook: str | None = None,
+    replica: str | None = None,
 ) -> list[Delivery]:
-    """Pending deliveries whose time has come (to one webhook, if given), oldest first."""
+    """Take pending deliveries whose time has come (to one webhook, if given), oldest first.
+
+    Each is leased for DELIVERY_LEASE_S: no other replica takes it meanwhile, and if this one
+    dies it is due again when the lease ends (sent again under the same webhook-id). A
+    webhook's rows are claimed by one replica at a time, so its alerts keep their order.
+    """
+    if webhook is not None:
+        if conn.dialect.name == "postgresql":
+            conn.execute(select(func.pg_advisory_xact_lock(func.hashtext("outbox:" + webhook))))
+        busy = conn.execute(
+            select(_outbox.c.id)
+            .where(
+                _outbox.c.webhook == webhook,
+                _outbox.c.status == "pending",
+                _outbox.c.leased_by.is_not(None),
+                _outbox.c.leased_by != (replica or ""),
+                _outbox.c.next_attempt_at > now,
+            )
+            .limit(1)
+        ).first()
+        if busy is not None:
+            return []  # another replica is delivering this webhook's alerts
     query = (
         select(
             _outbox.c.id,
@@ -115,21 +144,47 @@ def claim_due(
         .where(_outbox.c.status == "pending", _outbox.c.next_attempt_at <= now)
         .order_by(_outbox.c.next_attempt_at, _outbox.c.id)
         .limit(limit)
+        .with_for_update(skip_locked=True, of=_outbox)
     )
     if webhook is not None:
         query = query.where(_outbox.c.webhook == webhook)
     rows = conn.execute(query).all()
+    if rows:
+        conn.execute(
+            update(_outbox)
+            .where(_outbox.c.id.in_([r.id for r in rows]))
+            .values(next_attempt_at=now + timedelta(seconds=DELIVERY_LEASE_S), leased_by=replica)
+        )
     return [
         Delivery(r.id, r.alert_id, r.webhook, r.attempts, r.payload, r.dedupe_key, r.created_at)
         for r in rows
     ]
 
 
+def release_leases(conn: Connection, *, now: datetime, replica: str | None = None) -> int:
+    """Make leased pending deliveries due now (every one, or those ``replica`` holds)."""
+    condition = (_outbox.c.status == "pending") & (_outbox.c.next_attempt_at > now)
+    if replica is None:
+        condition = condition & _outbox.c.leased_by.is_not(None)
+    else:
+        condition = condition & (_outbox.c.leased_by == replica)
+    result = conn.execute(
+        update(_outbox).where(condition).values(next_attempt_at=now, leased_by=None)
+    )
+    return int(result.rowcount)
+
+
 def mark_sent(conn: Connection, delivery_id: int, *, now: datetime) -> None:
     conn.execute(
         update(_outbox)
         .where(_outbox.c.id == delivery_id)
-        .values(status="sent", sent_at=now, attempts=_outbox.c.attempts + 1, last_error=None)
+        .values(
+            status="sent",
+            sent_at=now,
+            attempts=_outbox.c.attempts + 1,
+            last_error=None,
+            leased_by=None,
+        )
     )
 
 
@@ -142,7 +197,7 @@ def mark_failed(
     count_attempt: bool = True,
 ) -> None:
     """Record a failed attempt; ``retry_at`` None gives up (the row becomes dead)."""
-    values: dict[str, object] = {"last_error": error[:2000]}
+    values: dict[str, object] = {"last_error": error[:2000], "leased_by": None}
     if count_attempt:
         values["attempts"] = _outbox.c.attempts + 1
     if retry_at is None:
@@ -153,15 +208,16 @@ def mark_failed(
 
 
 def defer_webhook(conn: Connection, webhook: str, *, until: datetime) -> None:
-    """Hold a webhook's other pending rows until ``until`` (their order by id is kept)."""
+    """Hold a webhook's other pending rows until ``until`` (their order by id is kept), the
+    ones this delivery round had claimed included."""
     conn.execute(
         update(_outbox)
         .where(
             _outbox.c.webhook == webhook,
             _outbox.c.status == "pending",
-            _outbox.c.next_attempt_at < until,
+            (_outbox.c.next_attempt_at < until) | _outbox.c.leased_by.is_not(None),
         )
-        .values(next_attempt_at=until)
+        .values(next_attempt_at=until, leased_by=None)
     )
 
 

@@ -71,6 +71,7 @@ class FeedRow(Model):
     last_error: Mapped[str | None] = mapped_column(Text)
     last_ok_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
+    leased_by: Mapped[str | None] = mapped_column(String(200))  # the replica polling it now
 
 
 class ArticleRow(Model):
@@ -154,6 +155,7 @@ class OutboxRow(Model):
     next_attempt_at: Mapped[datetime]
     last_error: Mapped[str | None] = mapped_column(Text)
     sent_at: Mapped[datetime | None]
+    leased_by: Mapped[str | None] = mapped_column(String(200))  # the replica delivering it now
 
 
 class ItemRow(Model):
@@ -175,6 +177,7 @@ class ItemRow(Model):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
     done_at: Mapped[datetime | None]
+    leased_by: Mapped[str | None] = mapped_column(String(200))  # the replica reading it now
 
 
 class ArticleParagraphRow(Model):
