@@ -89,7 +89,7 @@ class _Daemon:
                 http=self.settings.http,
                 limiter=self.limiter,
             )
-        except Exception as exc:  # noqa: BLE001 - the feed's lease must not outlive a failure
+        except Exception as exc:
             log.exception("feed_poll_crashed", feed_id=feed_id)
             with self.store.begin() as conn:
                 feed_store.record_failure(
@@ -194,7 +194,7 @@ class _Daemon:
                             lease_s=ITEM_LEASE_S,
                             replica=self.replica,
                         )
-                except Exception:  # noqa: BLE001 - the loop outlives any one failure
+                except Exception:
                     log.exception("item_claim_failed")
                     claimed = []
                 in_flight |= {pool.submit(self._read, item) for item in claimed}
@@ -210,7 +210,7 @@ class _Daemon:
             wake.clear()
             try:
                 self.deliver(only=webhook)
-            except Exception:  # noqa: BLE001 - the loop outlives any one failure
+            except Exception:
                 log.exception("delivery_failed", webhook=webhook)
             wake.wait(TICK_S)
 
