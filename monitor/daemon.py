@@ -47,8 +47,6 @@ from monitor.systemd import notify
 log = structlog.get_logger()
 
 TICK_S = 1.0  # how often the item and delivery loops look for work when nothing woke them
-ITEM_LEASE_S = 300.0  # a claimed item is someone's for this long
-FEED_LEASE_S = 120.0  # a feed being polled is its replica's for this long (a poll takes < 60 s)
 STOP_GRACE_S = 8.0  # how long work in flight may finish after SIGTERM
 WATCHDOG_S = 5.0
 
@@ -70,13 +68,18 @@ class _Daemon:
         self.metrics = Metrics()
         # Several replicas may share one PostgreSQL store; each row a replica works on says so.
         self.replica = os.environ.get("MONITOR_REPLICA") or f"{socket.gethostname()}:{os.getpid()}"
+        # Leases last as long as the work can: a fetch ends by http.deadline. A replica that dies
+        # holding one leaves that work to the others when it ends.
+        self.feed_lease_s = settings.http.deadline_s + 10
+        self.item_lease_s = 2 * settings.http.deadline_s
+        self.delivery_lease_s = max(30.0, 4 * settings.http.timeout_s)
 
     def poll(self, feed_id: int, *, force: bool = False) -> None:
         """The scheduler's job: refresh one feed unless it is backing off."""
         now = _now()
         with self.store.begin() as conn:
             feed = feed_store.claim_feed(
-                conn, feed_id, replica=self.replica, now=now, lease_s=FEED_LEASE_S, force=force
+                conn, feed_id, replica=self.replica, now=now, lease_s=self.feed_lease_s, force=force
             )
         if feed is None:
             return  # not due, backing off, or another replica is polling it
@@ -111,7 +114,7 @@ class _Daemon:
         """Claim up to ``limit`` queued items and process them on the page pool; their results."""
         with self.store.begin() as conn:
             claimed = item_store.claim_items(
-                conn, now=_now(), limit=limit, lease_s=ITEM_LEASE_S, replica=self.replica
+                conn, now=_now(), limit=limit, lease_s=self.item_lease_s, replica=self.replica
             )
         return [self._read(item) for item in claimed]
 
@@ -161,6 +164,7 @@ class _Daemon:
             now=_now(),
             only=only,
             replica=self.replica,
+            lease_s=self.delivery_lease_s,
         )
         self.metrics.deliveries.labels("sent").inc(done.sent)
         self.metrics.deliveries.labels("failed").inc(done.failed)
@@ -191,7 +195,7 @@ class _Daemon:
                             conn,
                             now=_now(),
                             limit=free,
-                            lease_s=ITEM_LEASE_S,
+                            lease_s=self.item_lease_s,
                             replica=self.replica,
                         )
                 except Exception:

@@ -53,12 +53,15 @@ def deliver_due(
     now: datetime,
     only: str | None = None,
     replica: str | None = None,
+    lease_s: float = outbox_store.DELIVERY_LEASE_S,
 ) -> Delivered:
     """Send every due delivery once (or only ``only``'s), each webhook in parallel and in
     order of detection. The daemon runs one loop per webhook with ``only``, so a slow endpoint
     never holds up another's alerts."""
     with store.begin() as conn:
-        due = outbox_store.claim_due(conn, now=now, limit=50, webhook=only, replica=replica)
+        due = outbox_store.claim_due(
+            conn, now=now, limit=50, webhook=only, replica=replica, lease_s=lease_s
+        )
     by_hook: dict[str, list[Delivery]] = {}
     for delivery in due:
         by_hook.setdefault(delivery.webhook, []).append(delivery)

@@ -26,6 +26,7 @@ class Site:
 
     documents: dict[str, tuple[str, bytes]] = field(default_factory=dict)  # path -> (type, body)
     requests: list[tuple[str, int]] = field(default_factory=list)  # (path, status)
+    request_times: list[tuple[str, float]] = field(default_factory=list)  # (path, monotonic)
     posts: list[Received] = field(default_factory=list)  # every POST, accepted or not
     refuse_posts_until: float = 0.0  # time.monotonic() before which POSTs get 503
     encodings: dict[str, str] = field(default_factory=dict)  # path -> Content-Encoding
@@ -88,6 +89,7 @@ def serve(site: Site) -> Iterator[Site]:
         ) -> None:
             with site.lock:
                 site.requests.append((self.path, status))
+                site.request_times.append((self.path, time.monotonic()))
             self.send_response(status)
             self.send_header("Content-Type", content_type)
             if self.path in site.encodings:

@@ -107,10 +107,11 @@ def claim_due(
     limit: int = 50,
     webhook: str | None = None,
     replica: str | None = None,
+    lease_s: float = DELIVERY_LEASE_S,
 ) -> list[Delivery]:
     """Take pending deliveries whose time has come (to one webhook, if given), oldest first.
 
-    Each is leased for DELIVERY_LEASE_S: no other replica takes it meanwhile, and if this one
+    Each is leased for ``lease_s``: no other replica takes it meanwhile, and if this one
     dies it is due again when the lease ends (sent again under the same webhook-id). A
     webhook's rows are claimed by one replica at a time, so its alerts keep their order.
     """
@@ -153,7 +154,7 @@ def claim_due(
         conn.execute(
             update(_outbox)
             .where(_outbox.c.id.in_([r.id for r in rows]))
-            .values(next_attempt_at=now + timedelta(seconds=DELIVERY_LEASE_S), leased_by=replica)
+            .values(next_attempt_at=now + timedelta(seconds=lease_s), leased_by=replica)
         )
     return [
         Delivery(r.id, r.alert_id, r.webhook, r.attempts, r.payload, r.dedupe_key, r.created_at)
