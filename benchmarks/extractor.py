@@ -44,8 +44,10 @@ def main() -> int:
     detect_rate = len(articles) / detect_s
     extract_rate = len(bodies) / extract_s
     chars = sum(len(a.text) for a in articles) / len(articles)
-    print(f"detect_events: {len(articles)} articles (mean {chars:.0f} chars), "
-          f"{detect_rate:.0f} articles/s")
+    print(
+        f"detect_events: {len(articles)} articles (mean {chars:.0f} chars), "
+        f"{detect_rate:.0f} articles/s"
+    )
     print(f"trafilatura extraction: {len(bodies)} pages, {extract_rate:.0f} pages/s")
     print(f"extractor is {detect_rate / extract_rate:.1f}x the rate of page extraction")
     return 0

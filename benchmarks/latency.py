@@ -29,10 +29,20 @@ sys.path.insert(0, str(ROOT))
 
 from tests.loopback import Site, serve  # noqa: E402
 
-BASES = ["Ain al-Asad air base", "Harir air base", "Tower 22", "the al-Tanf garrison",
-         "the Conoco gas field base", "Victory base", "the Shaddadi base", "Camp Taji"]
-PAGE = ("<html><head><title>{title}</title></head><body><nav>Home | World</nav><article>"
-        "<h1>{title}</h1><p>{body}</p></article><footer>Copyright</footer></body></html>")
+BASES = [
+    "Ain al-Asad air base",
+    "Harir air base",
+    "Tower 22",
+    "the al-Tanf garrison",
+    "the Conoco gas field base",
+    "Victory base",
+    "the Shaddadi base",
+    "Camp Taji",
+]
+PAGE = (
+    "<html><head><title>{title}</title></head><body><nav>Home | World</nav><article>"
+    "<h1>{title}</h1><p>{body}</p></article><footer>Copyright</footer></body></html>"
+)
 
 
 def _feed(base: str, items: list[tuple[str, str, datetime]]) -> str:
@@ -41,8 +51,10 @@ def _feed(base: str, items: list[tuple[str, str, datetime]]) -> str:
         f"<pubDate>{format_datetime(d)}</pubDate></item>"
         for p, t, d in reversed(items)
     )
-    return (f'<?xml version="1.0"?><rss version="2.0"><channel><title>bench</title>'
-            f"{entries}</channel></rss>")
+    return (
+        f'<?xml version="1.0"?><rss version="2.0"><channel><title>bench</title>'
+        f"{entries}</channel></rss>"
+    )
 
 
 def main() -> int:
@@ -63,7 +75,7 @@ def main() -> int:
             f"    interval: {args.interval}s\n"
             "alerts:\n  max_article_age: 1d\n  retry: {initial: 1s, max: 2s}\n"
             f"  webhooks:\n    - name: bench\n      url: {site.base_url}/hook\n"
-            + shipped[shipped.index("\nbases:"):]
+            + shipped[shipped.index("\nbases:") :]
         )
         env = {**os.environ, "MONITOR_CONFIG": str(config), "PYTHONPATH": str(ROOT)}
         monitor = [sys.executable, "-m", "monitor", "--log-level", "warning"]
@@ -79,8 +91,10 @@ def main() -> int:
                 day = today - timedelta(days=n // len(BASES))
                 where = BASES[n % len(BASES)]
                 title = f"Drone attack on {where}"
-                body = (f"Two drones targeted {where} on {day:%B} {day.day}, {day.year}, "
-                        "security sources said, adding that there were no casualties.")
+                body = (
+                    f"Two drones targeted {where} on {day:%B} {day.day}, {day.year}, "
+                    "security sources said, adding that there were no casualties."
+                )
                 path = f"/story/{n}"
                 site.put(path, "text/html", PAGE.format(title=title, body=body))
                 items.append((path, title, today))
@@ -105,10 +119,14 @@ def main() -> int:
     ideal_median = args.interval / 2
     print(f"items: {len(latencies)}, poll interval {args.interval:g} s")
     print(f"latency median {median:.2f} s, p95 {p95:.2f} s, max {latencies[-1]:.2f} s")
-    print(f"median vs a perfect poller (interval/2 = {ideal_median:.2f} s): "
-          f"{median / ideal_median:.2f}x")
-    print(f"p95 vs budget (interval + 2 s = {budget:.2f} s): {p95 / budget:.2f}x "
-          f"-> {'PASS' if p95 < budget else 'FAIL'}")
+    print(
+        f"median vs a perfect poller (interval/2 = {ideal_median:.2f} s): "
+        f"{median / ideal_median:.2f}x"
+    )
+    print(
+        f"p95 vs budget (interval + 2 s = {budget:.2f} s): {p95 / budget:.2f}x "
+        f"-> {'PASS' if p95 < budget else 'FAIL'}"
+    )
     return 0 if p95 < budget else 1
 
 

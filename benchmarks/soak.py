@@ -26,15 +26,21 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="monitor-soak-") as work:
-        report = run_crash_loop(Path(work), kills=args.kills, outage_s=args.outage,
-                                seed=args.seed, final_wait_s=max(120.0, args.outage * 2))
+        report = run_crash_loop(
+            Path(work),
+            kills=args.kills,
+            outage_s=args.outage,
+            seed=args.seed,
+            final_wait_s=max(120.0, args.outage * 2),
+        )
     print(f"kills survived: {report.kills} (SIGKILL at random moments)")
     print(f"webhook outage survived: {report.outage_s:g} s")
     print(f"attacks published: {report.published}, alerts delivered: {report.delivered}")
-    print(f"POSTs accepted: {report.accepted_posts} "
-          f"(repeats a receiver without webhook-id dedup would see: {report.repeats})")
-    print(f"lost: {len(report.missing)}, wrong: {len(report.wrong)}, "
-          f"took {report.seconds:.0f} s")
+    print(
+        f"POSTs accepted: {report.accepted_posts} "
+        f"(repeats a receiver without webhook-id dedup would see: {report.repeats})"
+    )
+    print(f"lost: {len(report.missing)}, wrong: {len(report.wrong)}, took {report.seconds:.0f} s")
     ok = not report.missing and not report.wrong and report.delivered == report.published
     print("PASS" if ok else "FAIL")
     return 0 if ok else 1

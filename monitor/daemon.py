@@ -201,7 +201,10 @@ class _Daemon:
                 except Exception:
                     log.exception("item_claim_failed")
                     claimed = []
-                in_flight |= {pool.submit(self._read, item) for item in claimed}
+                for item in claimed:
+                    future = pool.submit(self._read, item)
+                    future.add_done_callback(lambda _: self.items_waiting.set())  # a free worker
+                    in_flight.add(future)
                 if len(claimed) == free:
                     continue  # there may be more waiting
             self.items_waiting.wait(TICK_S)

@@ -258,7 +258,10 @@ def _wait_for(condition: Callable[[], bool], daemon: subprocess.Popen[bytes]) ->
     deadline = time.monotonic() + 60
     while not condition():
         assert daemon.poll() is None, daemon.stderr.read().decode()[-2000:] if daemon.stderr else ""
-        assert time.monotonic() < deadline, "timed out waiting for the daemon"
+        if time.monotonic() > deadline:
+            daemon.kill()
+            log = daemon.stderr.read().decode()[-4000:] if daemon.stderr else ""
+            raise AssertionError(f"timed out waiting for the daemon; its log ends:\n{log}")
         time.sleep(0.1)
 
 

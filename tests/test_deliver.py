@@ -203,3 +203,18 @@ def test_alerts_of_a_removed_webhook_are_kept(store: Store) -> None:
     (row,) = _deliveries(store)
     assert (row.status, row.attempts) == ("pending", 0)
     assert "not configured" in (row.last_error or "")
+
+
+def test_alert_written_during_a_retry_is_not_held_for_the_lease(store: Store) -> None:
+    """An alert written while a failed one is being retried (leased) is due at once, not at
+    the end of that lease."""
+    _enqueue(store, 1)
+    with make_client(transport=httpx.MockTransport(lambda r: httpx.Response(503))) as client:
+        deliver_due(client=client, store=store, webhooks=[OPS], retry=RETRY, now=NOW)
+    later = NOW + timedelta(hours=1)
+    with store.begin() as conn:
+        (_claimed,) = outbox_store.claim_due(conn, now=later, webhook="ops", replica="r1")
+    _enqueue(store, 2)  # written while row 1 is leased for its retry
+    with store.begin() as conn:
+        rows = {d.alert: d for d in outbox_store.list_deliveries(conn)}
+    assert rows[ID2].next_attempt_at == NOW

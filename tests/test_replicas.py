@@ -6,6 +6,7 @@ receiver; attacks appear on the feeds over time, and one replica is killed (SIGK
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import signal
@@ -38,7 +39,9 @@ pytestmark = pytest.mark.postgres
 def pg_url() -> Iterator[str]:
     """A fresh PostgreSQL database for this test, dropped afterwards."""
     if not PG_URL:
-        pytest.skip("MONITOR_TEST_PG_URL is not set (e.g. postgresql+psycopg://postgres@127.0.0.1/test)")
+        pytest.skip(
+            "MONITOR_TEST_PG_URL is not set (e.g. postgresql+psycopg://postgres@127.0.0.1/test)"
+        )
     name = f"monitor_replicas_{uuid.uuid4().hex[:10]}"
     admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
@@ -62,20 +65,30 @@ def test_three_replicas_one_killed(pg_url: str, tmp_path: Path) -> None:
         config = tmp_path / "config.yaml"
         config.write_text(
             "http: {deadline: 4s, timeout: 2s}\n"
-            "feeds:\n" + "".join(
+            "feeds:\n"
+            + "".join(
                 f"  - {{name: f{n}, url: '{site.base_url}/feed{n}.xml', interval: 1s}}\n"
-                for n in range(FEEDS))
+                for n in range(FEEDS)
+            )
             + "alerts:\n  max_article_age: 2d\n  retry: {initial: 1s, max: 2s, attempts: 1000}\n"
             f"  webhooks:\n    - name: sink\n      url: {site.base_url}/hook\n"
-            + shipped[shipped.index("\nbases:"):]
+            + shipped[shipped.index("\nbases:") :]
         )
-        env = {**os.environ, "MONITOR_CONFIG": str(config), "PYTHONPATH": str(ROOT),
-               "MONITOR_DATABASE_URL": pg_url}
+        env = {
+            **os.environ,
+            "MONITOR_CONFIG": str(config),
+            "PYTHONPATH": str(ROOT),
+            "MONITOR_DATABASE_URL": pg_url,
+        }
         monitor = [sys.executable, "-m", "monitor", "--log-level", "warning"]
         subprocess.run([*monitor, "db", "upgrade"], env=env, check=True, capture_output=True)
         replicas = {
-            name: subprocess.Popen([*monitor, "run"], env={**env, "MONITOR_REPLICA": name},
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            name: subprocess.Popen(
+                [*monitor, "run"],
+                env={**env, "MONITOR_REPLICA": name},
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+            )
             for name in ("r1", "r2", "r3")
         }
         today = datetime.now(UTC)
@@ -87,13 +100,19 @@ def test_three_replicas_one_killed(pg_url: str, tmp_path: Path) -> None:
                 day = today - timedelta(days=step // len(BASES))
                 where = BASES[step % len(BASES)]
                 path = f"/story/{step}"
-                site.put(path, "text/html", PAGE.format(
-                    title=f"Drone attack on {where}",
-                    body=f"Two drones targeted {where} on {day:%B} {day.day}, {day.year}, "
-                         "security sources said, adding that there were no casualties."))
+                site.put(
+                    path,
+                    "text/html",
+                    PAGE.format(
+                        title=f"Drone attack on {where}",
+                        body=f"Two drones targeted {where} on {day:%B} {day.day}, {day.year}, "
+                        "security sources said, adding that there were no casualties.",
+                    ),
+                )
                 feeds[feed].append((path, f"Drone attack on {where}", today))
-                site.put(f"/feed{feed}.xml", "application/rss+xml",
-                         _feed(site.base_url, feeds[feed]))
+                site.put(
+                    f"/feed{feed}.xml", "application/rss+xml", _feed(site.base_url, feeds[feed])
+                )
                 published += 1
                 time.sleep(0.5)
                 if step == 6:
@@ -113,12 +132,14 @@ def test_three_replicas_one_killed(pg_url: str, tmp_path: Path) -> None:
     assert exits["r1"] == exits["r3"] == 0
     ids = _ids(site)
     assert len(ids) == published == 16, "every attack alerted, under one webhook-id each"
-    alerts = [json.loads(p.body) for p in {p.headers["webhook-id"]: p for p in site.accepted()}.values()]
+    alerts = [
+        json.loads(p.body) for p in {p.headers["webhook-id"]: p for p in site.accepted()}.values()
+    ]
     assert all(a["type"] == "event.created" for a in alerts)
     assert killed_at is not None
     for n in range(FEEDS):
         times = [t for path, t in site.request_times if path == f"/feed{n}.xml" and t > killed_at]
-        gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
+        gaps = [b - a for a, b in itertools.pairwise(times)]
         settled = [t for t in times if t > killed_at + FEED_LEASE_S]
         assert len(settled) >= 5, f"feed{n} polled {len(settled)} times once leases ended"
         assert statistics.median(gaps) < INTERVAL_S * 2.5

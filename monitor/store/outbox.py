@@ -55,6 +55,9 @@ def enqueue_alert(
                 _outbox.c.webhook == webhook,
                 _outbox.c.status == "pending",
                 _outbox.c.attempts > 0,
+                # A row being delivered right now holds nothing back: its lease is no retry
+                # time, and if it fails, defer_webhook puts this row behind it.
+                _outbox.c.leased_by.is_(None),
             )
         ).scalar_one()
         insert_ignore(
