@@ -209,3 +209,29 @@ def test_undated_report_with_other_counts_stays_apart(store: Store, rules: Rules
         ("2024-01-28", 2),
         ("None", 5),
     ]
+
+
+def test_two_reports_at_once_make_one_event(store: Store, rules: Ruleset) -> None:
+    """Two workers recording two outlets' reports of one attack at the same moment make one
+    event citing both: the database's unique event key decides, not the timing."""
+    import threading
+
+    barrier = threading.Barrier(2)
+    results = []
+
+    def record(url: str, text: str) -> None:
+        barrier.wait()
+        results.append(_process(store, rules, _article(url, text)))
+
+    workers = [
+        threading.Thread(target=record, args=("https://a.example/1", FIRST)),
+        threading.Thread(target=record, args=("https://b.example/2", SECOND)),
+    ]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    (event,) = _events(store)
+    assert len(event.sources) == 2
+    assert sum(len(r.created) for r in results) == 1
+    assert [kind for kind, _ in _alerts(store)] == ["event.created"]
