@@ -24,7 +24,7 @@ run: $(STAMP)
 test: lint pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check monitor tests migrations
+	$(BIN)/ruff check monitor tests migrations benchmarks
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 

@@ -19,11 +19,11 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 sys.path.insert(0, str(ROOT))
 
-from monitor.pipeline.corpus import parse_json_article  # noqa: E402
-from monitor.pipeline.detect import detect_events  # noqa: E402
-from monitor.pipeline.extract import extract_article  # noqa: E402
-from monitor.pipeline.rules import compile_rules  # noqa: E402
-from monitor.settings import load_settings  # noqa: E402
+from monitor.pipeline.corpus import parse_json_article
+from monitor.pipeline.detect import detect_events
+from monitor.pipeline.extract import extract_article
+from monitor.pipeline.rules import compile_rules
+from monitor.settings import load_settings
 
 
 def main() -> int:

@@ -13,48 +13,20 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime, timedelta
-from email.utils import format_datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.loopback import Site, serve  # noqa: E402
-
-BASES = [
-    "Ain al-Asad air base",
-    "Harir air base",
-    "Tower 22",
-    "the al-Tanf garrison",
-    "the Conoco gas field base",
-    "Victory base",
-    "the Shaddadi base",
-    "Camp Taji",
-]
-PAGE = (
-    "<html><head><title>{title}</title></head><body><nav>Home | World</nav><article>"
-    "<h1>{title}</h1><p>{body}</p></article><footer>Copyright</footer></body></html>"
-)
-
-
-def _feed(base: str, items: list[tuple[str, str, datetime]]) -> str:
-    entries = "".join(
-        f"<item><title>{t}</title><link>{base}{p}</link><guid>{p}</guid>"
-        f"<pubDate>{format_datetime(d)}</pubDate></item>"
-        for p, t, d in reversed(items)
-    )
-    return (
-        f'<?xml version="1.0"?><rss version="2.0"><channel><title>bench</title>'
-        f"{entries}</channel></rss>"
-    )
+from tests.crashloop import configure, publish, rss
+from tests.loopback import Site, serve
 
 
 def main() -> int:
@@ -66,18 +38,9 @@ def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="monitor-latency-"))
     with serve(Site()) as site:
         items: list[tuple[str, str, datetime]] = []
-        site.put("/feed.xml", "application/rss+xml", _feed(site.base_url, items))
-        shipped = (ROOT / "config.yaml").read_text()
-        config = work / "config.yaml"
-        config.write_text(
-            f"database: sqlite:///{work / 'm.db'}\n"
-            f"feeds:\n  - name: bench\n    url: {site.base_url}/feed.xml\n"
-            f"    interval: {args.interval}s\n"
-            "alerts:\n  max_article_age: 1d\n  retry: {initial: 1s, max: 2s}\n"
-            f"  webhooks:\n    - name: bench\n      url: {site.base_url}/hook\n"
-            + shipped[shipped.index("\nbases:") :]
-        )
-        env = {**os.environ, "MONITOR_CONFIG": str(config), "PYTHONPATH": str(ROOT)}
+        expected: dict[str, tuple[str, str]] = {}
+        site.put("/feed.xml", "application/rss+xml", rss(site.base_url, items))
+        env = configure(work, site.base_url, interval_s=args.interval)
         monitor = [sys.executable, "-m", "monitor", "--log-level", "warning"]
         subprocess.run([*monitor, "db", "upgrade"], env=env, check=True, capture_output=True)
         daemon = subprocess.Popen([*monitor, "run"], env=env, stderr=subprocess.DEVNULL)
@@ -88,18 +51,9 @@ def main() -> int:
             today = datetime.now(UTC)
             for n in range(args.items):
                 time.sleep(rng.uniform(0.2, args.interval * 1.5))
-                day = today - timedelta(days=n // len(BASES))
-                where = BASES[n % len(BASES)]
-                title = f"Drone attack on {where}"
-                body = (
-                    f"Two drones targeted {where} on {day:%B} {day.day}, {day.year}, "
-                    "security sources said, adding that there were no casualties."
-                )
+                publish(site, items, expected, n, today)
                 path = f"/story/{n}"
-                site.put(path, "text/html", PAGE.format(title=title, body=body))
-                items.append((path, title, today))
                 published_at = time.monotonic()
-                site.put("/feed.xml", "application/rss+xml", _feed(site.base_url, items))
                 deadline = published_at + 30
                 while len(site.accepted()) < n + 1 and time.monotonic() < deadline:
                     time.sleep(0.01)

@@ -28,8 +28,8 @@ from sqlalchemy.engine import make_url
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.crashloop import BASES, PAGE, _feed  # noqa: E402
-from tests.loopback import Site, serve  # noqa: E402
+from tests.crashloop import BASES, PAGE, rss
+from tests.loopback import Site, serve
 
 FEEDS = 40
 ITEMS = 150
@@ -84,7 +84,7 @@ def _measure(backend: str, replicas: int, pg_url: str, window: float) -> tuple[f
                     ),
                 )
                 items.append((path, f"Report {f}-{i}", today))
-            site.put(f"/feed{f}.xml", "application/rss+xml", _feed(site.base_url, items))
+            site.put(f"/feed{f}.xml", "application/rss+xml", rss(site.base_url, items))
         database, drop = _database(backend, pg_url, Path(work))
         shipped = (ROOT / "config.yaml").read_text()
         config = Path(work) / "config.yaml"

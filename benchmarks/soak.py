@@ -16,7 +16,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.crashloop import run_crash_loop  # noqa: E402
+from tests.crashloop import run_crash_loop
 
 
 def main() -> int:

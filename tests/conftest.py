@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -36,26 +37,35 @@ def rules(settings: Settings) -> Ruleset:
 PG_URL = os.environ.get("MONITOR_TEST_PG_URL")
 
 
-@pytest.fixture(scope="session")
-def pg_session_store() -> Iterator[Store]:
-    """One PostgreSQL database for the whole run, created and dropped here."""
+@contextmanager
+def fresh_pg_database(prefix: str = "monitor_test") -> Iterator[str]:
+    """The URL of a new PostgreSQL database, dropped on exit; skips without a server URL."""
     if not PG_URL:
         pytest.skip(
             "MONITOR_TEST_PG_URL is not set (e.g. postgresql+psycopg://postgres@127.0.0.1/test)"
         )
-    name = f"monitor_test_{uuid.uuid4().hex[:12]}"
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
     admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
-    fresh = open_store(make_url(PG_URL).set(database=name).render_as_string(hide_password=False))
-    fresh.upgrade()
     try:
-        yield fresh
+        yield make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
     finally:
-        fresh.engine.dispose()
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def pg_session_store() -> Iterator[Store]:
+    """One PostgreSQL database for the whole run, created and dropped here."""
+    with fresh_pg_database() as url:
+        fresh = open_store(url)
+        fresh.upgrade()
+        try:
+            yield fresh
+        finally:
+            fresh.engine.dispose()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

@@ -63,14 +63,14 @@ def run_crash_loop(
     with serve(Site()) as site:
         items: list[tuple[str, str, datetime]] = []
         expected: dict[str, tuple[str, str]] = {}  # path -> (base id fragment, day)
-        site.put("/feed.xml", "application/rss+xml", _feed(site.base_url, items))
-        env = _configure(work, site.base_url)
+        site.put("/feed.xml", "application/rss+xml", rss(site.base_url, items))
+        env = configure(work, site.base_url)
         monitor = [sys.executable, "-m", "monitor", "--log-level", "warning"]
         subprocess.run([*monitor, "db", "upgrade"], env=env, check=True, capture_output=True)
         today = datetime.now(UTC)
         outage_until = 0.0
         for n in range(kills):
-            _publish(site, items, expected, n, today)
+            publish(site, items, expected, n, today)
             if outage_s and n == kills // 3:
                 outage_until = time.monotonic() + outage_s
                 site.refuse_posts_until = outage_until
@@ -80,14 +80,14 @@ def run_crash_loop(
             time.sleep(rng.uniform(0.3, 2.5))
             daemon.send_signal(signal.SIGKILL)
             daemon.wait(timeout=30)
-        _publish(site, items, expected, kills, today)
+        publish(site, items, expected, kills, today)
         while time.monotonic() < outage_until:
             time.sleep(0.2)
         daemon = subprocess.Popen(
             [*monitor, "run"], env=env, stderr=subprocess.DEVNULL, stdout=subprocess.DEVNULL
         )
         deadline = time.monotonic() + final_wait_s
-        while time.monotonic() < deadline and _delivered(site) < len(expected):
+        while time.monotonic() < deadline and delivered(site) < len(expected):
             time.sleep(0.2)
         time.sleep(2.0)  # a late duplicate would show up now
         daemon.send_signal(signal.SIGTERM)
@@ -95,12 +95,13 @@ def run_crash_loop(
         return _report(site, expected, kills, outage_s, time.monotonic() - started)
 
 
-def _configure(work: Path, base_url: str) -> dict[str, str]:
+def configure(work: Path, base_url: str, *, interval_s: float = 1.0) -> dict[str, str]:
+    """A config for one loopback feed and webhook; the environment to run monitor with it."""
     shipped = (ROOT / "config.yaml").read_text()
     config = work / "config.yaml"
     config.write_text(
         f"database: sqlite:///{work / 'monitor.db'}\n"
-        f"feeds:\n  - name: crash\n    url: {base_url}/feed.xml\n    interval: 1s\n"
+        f"feeds:\n  - name: crash\n    url: {base_url}/feed.xml\n    interval: {interval_s}s\n"
         "alerts:\n  max_article_age: 2d\n  retry: {initial: 1s, max: 2s, attempts: 1000}\n"
         f"  webhooks:\n    - name: sink\n      url: {base_url}/hook\n      secret: crash-test\n"
         + shipped[shipped.index("\nbases:") :]
@@ -108,7 +109,7 @@ def _configure(work: Path, base_url: str) -> dict[str, str]:
     return {**os.environ, "MONITOR_CONFIG": str(config), "PYTHONPATH": str(ROOT)}
 
 
-def _publish(
+def publish(
     site: Site,
     items: list[tuple[str, str, datetime]],
     expected: dict[str, tuple[str, str]],
@@ -127,10 +128,10 @@ def _publish(
     site.put(path, "text/html", PAGE.format(title=title, body=body))
     items.append((path, title, today))
     expected[path] = (where, day.date().isoformat())
-    site.put("/feed.xml", "application/rss+xml", _feed(site.base_url, items))
+    site.put("/feed.xml", "application/rss+xml", rss(site.base_url, items))
 
 
-def _feed(base: str, items: list[tuple[str, str, datetime]]) -> str:
+def rss(base: str, items: list[tuple[str, str, datetime]]) -> str:
     entries = "".join(
         f"<item><title>{t}</title><link>{base}{p}</link><guid>{p}</guid>"
         f"<pubDate>{format_datetime(d)}</pubDate></item>"
@@ -142,7 +143,7 @@ def _feed(base: str, items: list[tuple[str, str, datetime]]) -> str:
     )
 
 
-def _delivered(site: Site) -> int:
+def delivered(site: Site) -> int:
     return len({post.headers["webhook-id"] for post in site.accepted()})
 
 

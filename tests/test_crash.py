@@ -10,7 +10,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from tests.crashloop import _configure, _delivered, _feed, _publish, run_crash_loop
+from tests.crashloop import configure, delivered, publish, rss, run_crash_loop
 from tests.loopback import Site, serve
 
 
@@ -31,8 +31,8 @@ def test_locked_database_delays_but_loses_nothing(tmp_path: Path) -> None:
     with serve(Site()) as site:
         items: list = []  # type: ignore[type-arg]
         expected: dict = {}  # type: ignore[type-arg]
-        site.put("/feed.xml", "application/rss+xml", _feed(site.base_url, items))
-        env = _configure(tmp_path, site.base_url)
+        site.put("/feed.xml", "application/rss+xml", rss(site.base_url, items))
+        env = configure(tmp_path, site.base_url)
         monitor = [sys.executable, "-m", "monitor", "--log-level", "warning"]
         subprocess.run([*monitor, "db", "upgrade"], env=env, check=True, capture_output=True)
         daemon = subprocess.Popen(
@@ -42,16 +42,16 @@ def test_locked_database_delays_but_loses_nothing(tmp_path: Path) -> None:
             time.sleep(1.5)
             lock = sqlite3.connect(tmp_path / "monitor.db", timeout=30)
             lock.execute("BEGIN EXCLUSIVE")
-            _publish(site, items, expected, 0, datetime.now(UTC))
+            publish(site, items, expected, 0, datetime.now(UTC))
             time.sleep(4.0)
             assert daemon.poll() is None, "the daemon must wait, not die"
-            assert _delivered(site) == 0
+            assert delivered(site) == 0
             lock.rollback()
             lock.close()
             deadline = time.monotonic() + 60
-            while _delivered(site) < 1 and time.monotonic() < deadline:
+            while delivered(site) < 1 and time.monotonic() < deadline:
                 time.sleep(0.2)
-            assert _delivered(site) == 1
+            assert delivered(site) == 1
         finally:
             daemon.send_signal(signal.SIGTERM)
             daemon.wait(timeout=30)

@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 from monitor.errors import StoreError
 from monitor.store import Store, open_store
 from monitor.store.schema import Model
+from tests.conftest import fresh_pg_database
 
 PG_URL = os.environ.get("MONITOR_TEST_PG_URL")
 
@@ -23,22 +21,12 @@ PG_URL = os.environ.get("MONITOR_TEST_PG_URL")
 @pytest.fixture
 def pg_store() -> Iterator[Store]:
     """A fresh PostgreSQL database for this test, dropped afterwards."""
-    if not PG_URL:
-        pytest.skip(
-            "MONITOR_TEST_PG_URL is not set (e.g. postgresql+psycopg://postgres@127.0.0.1/test)"
-        )
-    name = f"monitor_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    store = open_store(make_url(PG_URL).set(database=name).render_as_string(hide_password=False))
-    try:
-        yield store
-    finally:
-        store.engine.dispose()
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with fresh_pg_database() as url:
+        store = open_store(url)
+        try:
+            yield store
+        finally:
+            store.engine.dispose()
 
 
 def _assert_models_match_migrations(store: Store) -> None:

@@ -14,18 +14,15 @@ import statistics
 import subprocess
 import sys
 import time
-import uuid
 from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
-from tests.conftest import ROOT
-from tests.crashloop import BASES, PAGE, _feed
+from tests.conftest import ROOT, fresh_pg_database
+from tests.crashloop import BASES, PAGE, rss
 from tests.loopback import Site, serve
 
 PG_URL = os.environ.get("MONITOR_TEST_PG_URL")
@@ -38,20 +35,8 @@ pytestmark = pytest.mark.postgres
 @pytest.fixture
 def pg_url() -> Iterator[str]:
     """A fresh PostgreSQL database for this test, dropped afterwards."""
-    if not PG_URL:
-        pytest.skip(
-            "MONITOR_TEST_PG_URL is not set (e.g. postgresql+psycopg://postgres@127.0.0.1/test)"
-        )
-    name = f"monitor_replicas_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with fresh_pg_database("monitor_replicas") as url:
+        yield url
 
 
 def test_three_replicas_one_killed(pg_url: str, tmp_path: Path) -> None:
@@ -60,7 +45,7 @@ def test_three_replicas_one_killed(pg_url: str, tmp_path: Path) -> None:
     with serve(Site()) as site:
         feeds: dict[int, list[tuple[str, str, datetime]]] = {n: [] for n in range(FEEDS)}
         for n in range(FEEDS):
-            site.put(f"/feed{n}.xml", "application/rss+xml", _feed(site.base_url, []))
+            site.put(f"/feed{n}.xml", "application/rss+xml", rss(site.base_url, []))
         shipped = (ROOT / "config.yaml").read_text()
         config = tmp_path / "config.yaml"
         config.write_text(
@@ -110,9 +95,7 @@ def test_three_replicas_one_killed(pg_url: str, tmp_path: Path) -> None:
                     ),
                 )
                 feeds[feed].append((path, f"Drone attack on {where}", today))
-                site.put(
-                    f"/feed{feed}.xml", "application/rss+xml", _feed(site.base_url, feeds[feed])
-                )
+                site.put(f"/feed{feed}.xml", "application/rss+xml", rss(site.base_url, feeds[feed]))
                 published += 1
                 time.sleep(0.5)
                 if step == 6:
