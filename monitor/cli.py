@@ -120,9 +120,9 @@ def run(obj: _Context, once: bool) -> None:
 def replay(obj: _Context, paths: tuple[Path, ...], send_alerts: bool, database: str | None) -> None:
     """Replay archived articles through the pipeline, in publication order.
 
-    PATHS are directories of .txt articles (with an optional manifest.jsonl) or JSON Lines
-    files of {url, published, title, text|html}. Alerts are recorded, and sent only with
-    --send-alerts. Replaying the same corpus again adds nothing.
+    PATHS are directories of .txt articles (with an optional manifest.jsonl), JSON Lines
+    files of {url, published, title, text|html}, or WARC files (.warc, .warc.gz). Alerts are
+    recorded, and sent only with --send-alerts. Replaying the same corpus again adds nothing.
 
     \b
     Example:
@@ -245,7 +245,7 @@ def backtest(
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["table", "jsonl", "csv"]),
+    type=click.Choice(["table", "jsonl", "csv", "geojson"]),
     default="table",
     show_default=True,
 )
@@ -263,6 +263,7 @@ def events(
     Example:
         monitor events
         monitor events --format jsonl --tracked-only > events.jsonl
+        monitor events --format geojson > events.geojson
     """
     store = obj.store(database)
     store.require_head()
@@ -273,6 +274,10 @@ def events(
             click.echo(json.dumps(event_object(event), ensure_ascii=False))
     elif fmt == "csv":
         click.echo(_csv(found), nl=False)
+    elif fmt == "geojson":
+        from monitor.pipeline.alerts import events_geojson
+
+        click.echo(json.dumps(events_geojson(found), ensure_ascii=False))
     else:
         click.echo(_table(found))
 

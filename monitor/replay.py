@@ -1,8 +1,9 @@
 """Replay archived corpora through the same unit of work as the daemon: ``replay``.
 
 Inputs: directories of seed-style ``.txt`` files (with an optional ``manifest.jsonl`` giving
-``file``, ``url``, ``published``, ``title``), single ``.txt`` files, and JSON Lines files of
-``{url, published, title, text}`` (or ``html`` instead of ``text``). Articles are processed in
+``file``, ``url``, ``published``, ``title``), single ``.txt`` files, JSON Lines files of
+``{url, published, title, text}`` (or ``html`` instead of ``text``), and WARC files whose HTTP
+response records hold HTML. Articles are processed in
 publication order, undated ones last, with "now" taken from each article's publication time, so
 "new", "old" and "duplicate" mean what they meant on the day.
 """
@@ -12,12 +13,14 @@ from __future__ import annotations
 import json
 import tempfile
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import structlog
+from warcio.archiveiterator import ArchiveIterator
+from warcio.exceptions import ArchiveLoadFailed
 
 from monitor.errors import CorpusError
 from monitor.pipeline.corpus import parse_json_article, parse_published, parse_text_article
@@ -94,9 +97,12 @@ def read_corpus(
             yield from _read_jsonl(path)
         elif path.is_file() and path.suffix in {".txt", ".text"}:
             yield from _read_text_files([path], {})
+        elif path.is_file() and path.name.endswith((".warc", ".warc.gz")):
+            yield from _read_warc(path)
         elif path.exists():
             raise CorpusError(
-                f"replay: {path}: unsupported file type (use .txt, .jsonl or a directory)"
+                f"replay: {path}: unsupported file type (use .txt, .jsonl, .warc, .warc.gz or a "
+                "directory)"
             )
         else:
             raise CorpusError(f"replay: {path}: no such file or directory")
@@ -116,7 +122,7 @@ def _read_directory(directory: Path) -> Iterator[CorpusProblem | tuple[str, Arti
     texts = sorted(p for p in directory.iterdir() if p.suffix in {".txt", ".text"})
     corpora = sorted(p for p in directory.iterdir() if p.suffix == ".jsonl" and p.name != MANIFEST)
     if not texts and not corpora:
-        raise CorpusError(f"replay: {directory}: no .txt or .jsonl files in this directory")
+        raise CorpusError(f"replay: {directory}: no .txt, .jsonl or .warc files in this directory")
     yield from _read_text_files(texts, manifest)
     for jsonl in corpora:
         yield from _read_jsonl(jsonl)
@@ -147,6 +153,36 @@ def _read_text_files(
             yield where, Rejected("corpus", "empty", where)
             continue
         yield where, parse_text_article(raw, url=url, published=published, title=title)
+
+
+def _read_warc(path: Path) -> Iterator[CorpusProblem | tuple[str, Article | Rejected]]:
+    """The HTML pages of a WARC file's HTTP response records, dated by their WARC-Date unless
+    the page gives its own date."""
+    try:
+        handle = path.open("rb")
+    except OSError as exc:
+        raise CorpusError(f"replay: {path}: cannot read: {exc.strerror}") from exc
+    with handle:
+        try:
+            for number, record in enumerate(ArchiveIterator(handle), start=1):
+                if record.rec_type != "response" or record.http_headers is None:
+                    continue
+                kind = record.http_headers.get_header("Content-Type") or ""
+                if "html" not in kind.lower():
+                    continue
+                where = f"{path}#{number}"
+                url = record.rec_headers.get_header("WARC-Target-URI") or where
+                try:
+                    published = parse_published(record.rec_headers.get_header("WARC-Date"))
+                except ValueError:
+                    published = None
+                body = record.content_stream().read()
+                article = extract_article(body, url=url, origin="corpus")
+                if isinstance(article, Article) and article.published_at is None and published:
+                    article = replace(article, published_at=published, published_source="warc")
+                yield where, article
+        except ArchiveLoadFailed as exc:
+            yield CorpusProblem(str(path), f"not a WARC file ({exc})")
 
 
 def _read_jsonl(path: Path) -> Iterator[CorpusProblem | tuple[str, Article | Rejected]]:

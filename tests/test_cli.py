@@ -251,3 +251,19 @@ def test_health_reports_stalled_polling_then_ok(config: Path) -> None:
     code, out, _ = _run(config, "health", "--json")
     assert code == 0
     assert json.loads(out)["healthy"] is True
+
+
+def test_events_as_geojson(config: Path) -> None:
+    """events --format geojson gives one Point per tracked event, [lon, lat], with its facts."""
+    _run(config, "replay", str(SEEDS))
+    code, out, _ = _run(config, "events", "--format", "geojson")
+    assert code == 0
+    collection = json.loads(out)
+    assert collection["type"] == "FeatureCollection"
+    assert len(collection["features"]) == 10
+    harir = next(f for f in collection["features"] if f["properties"]["base"] == "harir")
+    assert harir["geometry"]["type"] == "Point"
+    lon, lat = harir["geometry"]["coordinates"]
+    assert 43 < lon < 45
+    assert 36 < lat < 37
+    assert "location" not in harir["properties"]

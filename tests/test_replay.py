@@ -209,5 +209,35 @@ def test_directory_without_articles_is_an_error(
     """Replaying a directory with nothing to read says so instead of replaying nothing."""
     from monitor.errors import CorpusError
 
-    with pytest.raises(CorpusError, match=r"no \.txt or \.jsonl files"):
+    with pytest.raises(CorpusError, match=r"no \.txt, \.jsonl or \.warc files"):
         replay([tmp_path], store=store, rules=rules, policy=AlertPolicy(), now=NOW)
+
+
+def test_warc_response_records_are_replayed(store: Store, rules: Ruleset, tmp_path: Path) -> None:
+    """HTML responses in a WARC.gz are read like pages, dated by WARC-Date; other records are
+    passed over."""
+    from io import BytesIO
+
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    page = (b"<html><head><title>Drones hit Harir</title></head><body><nav>Home</nav>"
+            b"<article><p>Two drones targeted Harir air base north of Erbil on Sunday, Kurdistan "
+            b"Region security officials said, adding that there was no damage.</p></article>"
+            b"</body></html>")
+    archive = tmp_path / "crawl.warc.gz"
+    with archive.open("wb") as out:
+        writer = WARCWriter(out, gzip=True)
+        for uri, kind, body in [("https://news.example/harir", "text/html; charset=utf-8", page),
+                                ("https://news.example/logo.png", "image/png", b"\x89PNG")]:
+            headers = StatusAndHeaders("200 OK", [("Content-Type", kind)], protocol="HTTP/1.1")
+            record = writer.create_warc_record(
+                uri, "response", payload=BytesIO(body), http_headers=headers,
+                warc_headers_dict={"WARC-Date": "2024-01-29T08:00:00Z"})
+            writer.write_record(record)
+    result = replay([archive], store=store, rules=rules, policy=AlertPolicy(), now=NOW)
+    assert result.problems == []
+    with store.begin() as conn:
+        (event,) = event_store.list_events(conn)
+    assert (event.base_id, str(event.day)) == ("harir", "2024-01-28")
+    assert event.sources[0].url == "https://news.example/harir"

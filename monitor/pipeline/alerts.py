@@ -7,6 +7,7 @@ documented in the README; a test compares all three.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -51,6 +52,26 @@ def event_object(event: Event) -> dict[str, Any]:
         "first_reported_at": event.first_reported_at.isoformat(),
         "updated_at": event.updated_at.isoformat(),
     }
+
+
+def events_geojson(events: Sequence[Event]) -> dict[str, Any]:
+    """A GeoJSON FeatureCollection of the events that have a location (tracked bases), each a
+    Point with the event object, less its location, as properties."""
+    features = []
+    for event in events:
+        if event.location is None:
+            continue
+        properties = event_object(event)
+        properties.pop("location")
+        latitude, longitude = event.location
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [longitude, latitude]},
+                "properties": properties,
+            }
+        )
+    return {"type": "FeatureCollection", "features": features}
 
 
 def alert_body(kind: str, event: Event) -> dict[str, Any]:
