@@ -141,8 +141,14 @@ def replay(obj: _Context, paths: tuple[Path, ...], send_alerts: bool, database: 
     )
     for problem in result.problems:
         click.echo(f"skipped {problem.where}: {problem.message}", err=True)
+    unread = 0
     for where, rejected in result.rejected:
-        click.echo(f"skipped {where}: {rejected.stage}: {rejected.reason}", err=True)
+        if rejected.stage == "relevance":
+            unread += 1
+        else:
+            click.echo(f"skipped {where}: {rejected.stage}: {rejected.reason}", err=True)
+    if unread:
+        click.echo(f"{unread} pages left unread: they cannot name a tracked base", err=True)
     counts = summarize(result.results)
     sent = ""
     if send_alerts and webhooks:

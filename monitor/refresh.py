@@ -22,6 +22,7 @@ from monitor.http import HostLimiter, fetch, link_guard
 from monitor.pipeline.detect import detect_events
 from monitor.pipeline.extract import extract_article
 from monitor.pipeline.feeds import parse_feed
+from monitor.pipeline.relevance import may_name_a_base
 from monitor.pipeline.rules import Ruleset
 from monitor.process import AlertPolicy, Processed, process_article
 from monitor.records import Article, Rejected
@@ -139,7 +140,7 @@ def process_item(
     text stands in. A page whose text another URL already gave (a consent wall, a paywall
     interstitial) also falls back to the entry's text, so the entry is never lost to it.
     """
-    page = _read_page(pending, client=client, http=http, limiter=limiter)
+    page = _read_page(pending, client=client, http=http, limiter=limiter, rules=rules)
     if page.retry and pending.attempts < MAX_PAGE_ATTEMPTS:
         delay = RETRY_PAGE_S * 2 ** (pending.attempts - 1)
         with store.begin() as conn:
@@ -205,6 +206,7 @@ def _read_page(
     *,
     client: httpx.Client,
     http: HttpSettings,
+    rules: Ruleset,
     limiter: HostLimiter | None = None,
 ) -> _Page:
     item = pending.item
@@ -226,6 +228,10 @@ def _read_page(
             return _Page(problem=str(exc), refused=True)
         log.info("page_unreadable", url=item.link, problem=str(exc)[:300])
         return _Page(problem=str(exc), retry=exc.transient)
+    if not may_name_a_base(page.body, rules):
+        # Not worth extracting: no tracked base can be named in it (the entry's own text is
+        # still read, and it alone is kept if it reports anything).
+        return _Page(problem="the page names no tracked base")
     article = extract_article(
         page.body,
         url=item.link,

@@ -26,6 +26,7 @@ from monitor.errors import CorpusError
 from monitor.pipeline.corpus import parse_json_article, parse_published, parse_text_article
 from monitor.pipeline.detect import detect_events
 from monitor.pipeline.extract import extract_article
+from monitor.pipeline.relevance import may_name_a_base
 from monitor.pipeline.rules import Ruleset
 from monitor.pipeline.score import GoldEvent, Score, gold_events, score_events
 from monitor.process import AlertPolicy, Detector, Processed, process_article
@@ -65,7 +66,7 @@ def replay(
     """Process every article of the corpora at ``paths``; ``now`` dates undated articles."""
     outcome = ReplayResult()
     articles: list[tuple[int, Article]] = []
-    for item in read_corpus(paths):
+    for item in read_corpus(paths, rules):
         if isinstance(item, CorpusProblem):
             log.warning("corpus_record_skipped", where=item.where, problem=item.message)
             outcome.problems.append(item)
@@ -87,18 +88,20 @@ def replay(
 
 
 def read_corpus(
-    paths: Sequence[Path],
+    paths: Sequence[Path], rules: Ruleset | None = None
 ) -> Iterator[CorpusProblem | tuple[str, Article | Rejected]]:
-    """Every record of the given files and directories, or the problem reading it."""
+    """Every record of the given files and directories, or the problem reading it. With
+    ``rules``, HTML pages that cannot name a tracked base are rejected unread (a cheap check
+    on their bytes, never stricter than the extractor)."""
     for path in paths:
         if path.is_dir():
-            yield from _read_directory(path)
+            yield from _read_directory(path, rules)
         elif path.is_file() and path.suffix == ".jsonl":
-            yield from _read_jsonl(path)
+            yield from _read_jsonl(path, rules)
         elif path.is_file() and path.suffix in {".txt", ".text"}:
             yield from _read_text_files([path], {})
         elif path.is_file() and path.name.endswith((".warc", ".warc.gz")):
-            yield from _read_warc(path)
+            yield from _read_warc(path, rules)
         elif path.exists():
             raise CorpusError(
                 f"replay: {path}: unsupported file type (use .txt, .jsonl, .warc, .warc.gz or a "
@@ -108,7 +111,9 @@ def read_corpus(
             raise CorpusError(f"replay: {path}: no such file or directory")
 
 
-def _read_directory(directory: Path) -> Iterator[CorpusProblem | tuple[str, Article | Rejected]]:
+def _read_directory(
+    directory: Path, rules: Ruleset | None
+) -> Iterator[CorpusProblem | tuple[str, Article | Rejected]]:
     manifest: dict[str, dict[str, Any]] = {}
     manifest_path = directory / MANIFEST
     if manifest_path.is_file():
@@ -120,12 +125,19 @@ def _read_directory(directory: Path) -> Iterator[CorpusProblem | tuple[str, Arti
             else:
                 manifest[row["file"]] = row
     texts = sorted(p for p in directory.iterdir() if p.suffix in {".txt", ".text"})
-    corpora = sorted(p for p in directory.iterdir() if p.suffix == ".jsonl" and p.name != MANIFEST)
+    corpora = sorted(
+        p
+        for p in directory.iterdir()
+        if (p.suffix == ".jsonl" and p.name != MANIFEST) or p.name.endswith((".warc", ".warc.gz"))
+    )
     if not texts and not corpora:
         raise CorpusError(f"replay: {directory}: no .txt, .jsonl or .warc files in this directory")
     yield from _read_text_files(texts, manifest)
-    for jsonl in corpora:
-        yield from _read_jsonl(jsonl)
+    for corpus in corpora:
+        if corpus.suffix == ".jsonl":
+            yield from _read_jsonl(corpus, rules)
+        else:
+            yield from _read_warc(corpus, rules)
 
 
 def _read_text_files(
@@ -155,7 +167,9 @@ def _read_text_files(
         yield where, parse_text_article(raw, url=url, published=published, title=title)
 
 
-def _read_warc(path: Path) -> Iterator[CorpusProblem | tuple[str, Article | Rejected]]:
+def _read_warc(
+    path: Path, rules: Ruleset | None
+) -> Iterator[CorpusProblem | tuple[str, Article | Rejected]]:
     """The HTML pages of a WARC file's HTTP response records, dated by their WARC-Date unless
     the page gives its own date."""
     try:
@@ -177,7 +191,7 @@ def _read_warc(path: Path) -> Iterator[CorpusProblem | tuple[str, Article | Reje
                 except ValueError:
                     published = None
                 body = record.content_stream().read()
-                article = extract_article(body, url=url, origin="corpus")
+                article = _read_page(body, url=url, rules=rules)
                 if isinstance(article, Article) and article.published_at is None and published:
                     article = replace(article, published_at=published, published_source="warc")
                 yield where, article
@@ -185,7 +199,9 @@ def _read_warc(path: Path) -> Iterator[CorpusProblem | tuple[str, Article | Reje
             yield CorpusProblem(str(path), f"not a WARC file ({exc})")
 
 
-def _read_jsonl(path: Path) -> Iterator[CorpusProblem | tuple[str, Article | Rejected]]:
+def _read_jsonl(
+    path: Path, rules: Ruleset | None
+) -> Iterator[CorpusProblem | tuple[str, Article | Rejected]]:
     for where, row in _json_rows(path):
         if isinstance(row, CorpusProblem):
             yield row
@@ -204,14 +220,24 @@ def _read_jsonl(path: Path) -> Iterator[CorpusProblem | tuple[str, Article | Rej
                 continue
             yield where, parse_json_article({**row, "title": title}, url=url, text=text)
         elif page is not None:
-            yield (
-                where,
-                extract_article(
-                    page, url=url, published_at=published, title=title, origin="corpus"
-                ),
-            )
+            yield where, _read_page(page, url=url, rules=rules, published=published, title=title)
         else:
             yield CorpusProblem(where, 'record has neither "text" nor "html"')
+
+
+def _read_page(
+    page: bytes | str,
+    *,
+    url: str,
+    rules: Ruleset | None,
+    published: datetime | None = None,
+    title: str | None = None,
+) -> Article | Rejected:
+    """A corpus page's article; pages that cannot name a tracked base are not extracted."""
+    raw = page.encode("utf-8", errors="replace") if isinstance(page, str) else page
+    if rules is not None and not may_name_a_base(raw, rules):
+        return Rejected("relevance", "names_no_tracked_base", url)
+    return extract_article(page, url=url, published_at=published, title=title, origin="corpus")
 
 
 def _text_field(row: dict[str, Any], name: str) -> str | None:

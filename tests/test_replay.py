@@ -221,19 +221,27 @@ def test_warc_response_records_are_replayed(store: Store, rules: Ruleset, tmp_pa
     from warcio.statusandheaders import StatusAndHeaders
     from warcio.warcwriter import WARCWriter
 
-    page = (b"<html><head><title>Drones hit Harir</title></head><body><nav>Home</nav>"
-            b"<article><p>Two drones targeted Harir air base north of Erbil on Sunday, Kurdistan "
-            b"Region security officials said, adding that there was no damage.</p></article>"
-            b"</body></html>")
+    page = (
+        b"<html><head><title>Drones hit Harir</title></head><body><nav>Home</nav>"
+        b"<article><p>Two drones targeted Harir air base north of Erbil on Sunday, Kurdistan "
+        b"Region security officials said, adding that there was no damage.</p></article>"
+        b"</body></html>"
+    )
     archive = tmp_path / "crawl.warc.gz"
     with archive.open("wb") as out:
         writer = WARCWriter(out, gzip=True)
-        for uri, kind, body in [("https://news.example/harir", "text/html; charset=utf-8", page),
-                                ("https://news.example/logo.png", "image/png", b"\x89PNG")]:
+        for uri, kind, body in [
+            ("https://news.example/harir", "text/html; charset=utf-8", page),
+            ("https://news.example/logo.png", "image/png", b"\x89PNG"),
+        ]:
             headers = StatusAndHeaders("200 OK", [("Content-Type", kind)], protocol="HTTP/1.1")
             record = writer.create_warc_record(
-                uri, "response", payload=BytesIO(body), http_headers=headers,
-                warc_headers_dict={"WARC-Date": "2024-01-29T08:00:00Z"})
+                uri,
+                "response",
+                payload=BytesIO(body),
+                http_headers=headers,
+                warc_headers_dict={"WARC-Date": "2024-01-29T08:00:00Z"},
+            )
             writer.write_record(record)
     result = replay([archive], store=store, rules=rules, policy=AlertPolicy(), now=NOW)
     assert result.problems == []

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from monitor.errors import ConfigError
 from monitor.pipeline import lexicon
-from monitor.pipeline.sentences import fold
+from monitor.pipeline.sentences import ascii_fold, fold
 from monitor.records import Base
 
 _SEPARATOR = r"[\s\-'().]*"
@@ -37,6 +37,7 @@ class Ruleset:
     weak_bases: dict[str, str]
     base_word_after: re.Pattern[str]  # "[military] air base" after a weak alias
     base_word_before: re.Pattern[str]  # "garrison at" before a weak alias
+    page_keys: re.Pattern[bytes]  # a distinctive word of every alias, for raw pages
     weapons: tuple[tuple[str, re.Pattern[str]], ...]
     munitions: re.Pattern[str]
     groups: tuple[tuple[str, re.Pattern[str]], ...]
@@ -104,6 +105,7 @@ def compile_rules(bases: Sequence[Base]) -> Ruleset:
         weak_aliases=_trie_regex(weak),
         weak_bases=weak_keys,
         base_word_after=re.compile(rf"\s+(?:(?:{modifiers})\s+){{0,2}}(?:{base_word})(?![a-z])"),
+        page_keys=_page_keys(bases),
         base_word_before=re.compile(r"(?:base|camp|garrison|field)\s+(?:(?:of|at|in)\s+)?$"),
         weapons=tuple((k, _words(v)) for k, v in sorted(lexicon.WEAPONS.items())),
         munitions=_munitions(),
@@ -126,6 +128,79 @@ def compile_rules(bases: Sequence[Base]) -> Ruleset:
         false_friends=_words(lexicon.FALSE_FRIENDS),
         countries=tuple((k, _words(v)) for k, v in sorted(lexicon.COUNTRIES.items())),
     )
+
+
+# Words too common to stand for an alias on their own; an alias made only of these (and short
+# words) is looked for whole.
+_GENERIC = frozenset(
+    [
+        "air",
+        "airbase",
+        "airbases",
+        "airfield",
+        "airfields",
+        "airport",
+        "airports",
+        "base",
+        "bases",
+        "camp",
+        "camps",
+        "complex",
+        "field",
+        "fields",
+        "gas",
+        "oil",
+        "international",
+        "military",
+        "garrison",
+        "station",
+        "site",
+        "sites",
+        "support",
+        "mission",
+        "landing",
+        "zone",
+        "tower",
+        "union",
+        "victory",
+        "green",
+        "village",
+        "plant",
+        "plants",
+        "the",
+        "and",
+        "of",
+        "at",
+        "us",
+        "u",
+        "s",
+        "al",
+        "el",
+        "ad",
+        "an",
+        "as",
+        "one",
+        "two",
+        "three",
+        "american",
+        "coalition",
+    ]
+)
+
+
+def _page_keys(bases: Sequence[Base]) -> re.Pattern[bytes]:
+    """One regex of the longest token of every alias (strong and weak)."""
+    keys = set()
+    for base in bases:
+        for alias in (base.name, *base.aliases, *base.weak_aliases):
+            tokens = [t for t in re.split(r"[^a-z0-9]+", ascii_fold(alias)) if t]
+            distinctive = [t for t in tokens if t not in _GENERIC and len(t) >= 3]
+            if distinctive:
+                keys.add(re.escape(max(distinctive, key=len)))
+            else:  # "Tower 22", "Union III": the whole phrase, words apart by anything
+                keys.add(r"[^a-z0-9]*".join(re.escape(t) for t in tokens))
+    pattern = "|".join(sorted(keys, key=len, reverse=True)) or "(?!x)x"
+    return re.compile(rf"(?<![a-z0-9])(?:{pattern})(?![a-z0-9])".encode())
 
 
 def _alias_tokens(alias: str, base_id: str) -> tuple[str, ...]:

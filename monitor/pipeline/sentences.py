@@ -103,6 +103,11 @@ def _fold_char(char: str) -> str:
     return lowered[0] if lowered else char
 
 
+def ascii_fold(text: str) -> str:
+    """Lower-case ASCII, diacritics dropped (not offset-preserving; fast, for raw pages)."""
+    return unicodedata.normalize("NFKD", text).encode("ascii", errors="ignore").decode().lower()
+
+
 def fold(text: str) -> str:
     """Lower-case, strip diacritics and unify punctuation, keeping every offset."""
     return "".join(_fold_char(c) for c in text)
