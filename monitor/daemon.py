@@ -20,6 +20,7 @@ import os
 import signal
 import socket
 import threading
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from datetime import UTC, datetime
 from types import FrameType
@@ -38,7 +39,7 @@ from monitor.pipeline.rules import Ruleset, compile_rules
 from monitor.process import AlertPolicy, Processed
 from monitor.refresh import process_item, refresh_feed
 from monitor.settings import Settings
-from monitor.store import Store, open_store
+from monitor.store import Store, Transaction, open_store
 from monitor.store import feeds as feed_store
 from monitor.store import items as item_store
 from monitor.store import outbox as outbox_store
@@ -111,12 +112,14 @@ class _Daemon:
             self.items_waiting.set()
 
     def read_items(self, *, limit: int) -> list[Processed | None]:
-        """Claim up to ``limit`` queued items and process them on the page pool; their results."""
+        """Claim up to ``limit`` queued items and process them here, one by one (``--once``)."""
+        return [self._read(item) for item in self._claim(limit)]
+
+    def _claim(self, limit: int) -> list[item_store.PendingItem]:
         with self.store.begin() as conn:
-            claimed = item_store.claim_items(
+            return item_store.claim_items(
                 conn, now=_now(), limit=limit, lease_s=self.item_lease_s, replica=self.replica
             )
-        return [self._read(item) for item in claimed]
 
     def _read(self, pending: item_store.PendingItem) -> Processed | None:
         try:
@@ -171,15 +174,17 @@ class _Daemon:
         for latency in done.latencies_s:
             self.metrics.latency.observe(latency)
 
-    def count_pending(self, what: str) -> float:
+    def gauge(self, read: Callable[[Transaction], int]) -> Callable[[], float]:
         """A store-backed gauge, read at scrape time (NaN when the store does not answer)."""
-        try:
-            with self.store.begin() as conn:
-                if what == "items":
-                    return float(item_store.count_pending(conn))
-                return float(outbox_store.count_by_status(conn).get("pending", 0))
-        except MonitorError:
-            return float("nan")
+
+        def value() -> float:
+            try:
+                with self.store.begin() as conn:
+                    return float(read(conn))
+            except MonitorError:
+                return float("nan")
+
+        return value
 
     def item_loop(self, pool: ThreadPoolExecutor) -> None:
         """Keep the page pool busy with queued items until stopped."""
@@ -190,14 +195,7 @@ class _Daemon:
             free = workers - len(in_flight)
             if free > 0:
                 try:
-                    with self.store.begin() as conn:
-                        claimed = item_store.claim_items(
-                            conn,
-                            now=_now(),
-                            limit=free,
-                            lease_s=self.item_lease_s,
-                            replica=self.replica,
-                        )
+                    claimed = self._claim(free)
                 except Exception:
                     log.exception("item_claim_failed")
                     claimed = []
@@ -334,8 +332,8 @@ def _serve_metrics(daemon: _Daemon) -> Any | None:
     if listen is None:
         return None
     daemon.metrics.read_from(
-        outbox_pending=lambda: daemon.count_pending("outbox"),
-        items_pending=lambda: daemon.count_pending("items"),
+        outbox_pending=daemon.gauge(lambda c: outbox_store.count_by_status(c).get("pending", 0)),
+        items_pending=daemon.gauge(item_store.count_pending),
     )
     try:
         server, _thread = daemon.metrics.serve(*listen)

@@ -68,20 +68,17 @@ def deliver_due(
     if not by_hook:
         return Delivered(0, 0)
     hooks = {hook.name: hook for hook in webhooks}
-    with ThreadPoolExecutor(max_workers=len(by_hook), thread_name_prefix="deliver") as pool:
-        results = list(
-            pool.map(
-                lambda name: _deliver_to(
-                    hooks.get(name),
-                    by_hook[name],
-                    client=client,
-                    store=store,
-                    retry=retry,
-                    now=now,
-                ),
-                by_hook,
-            )
+
+    def deliver_to(name: str) -> Delivered:
+        return _deliver_to(
+            hooks.get(name), by_hook[name], client=client, store=store, retry=retry, now=now
         )
+
+    if len(by_hook) == 1:  # the daemon's per-webhook loops: no pool on every tick
+        results = [deliver_to(next(iter(by_hook)))]
+    else:
+        with ThreadPoolExecutor(max_workers=len(by_hook), thread_name_prefix="deliver") as pool:
+            results = list(pool.map(deliver_to, by_hook))
     return Delivered(
         sum(r.sent for r in results),
         sum(r.failed for r in results),

@@ -70,14 +70,16 @@ def process_article(
     policy: AlertPolicy,
     item_key: str | None = None,
     detect: Detector = detect_events,
+    reports: Sequence[Report] | None = None,
 ) -> Processed:
     """Record an article and the events it reports, and enqueue their alerts.
 
     ``detect`` is the extractor; backtests pass the naive baseline to measure against it.
+    ``reports`` are its results when the caller already ran it on this article.
     """
     url = canonical_url(article.url)
     digest = content_hash(article.text)
-    reports = tuple(detect(article, rules))
+    reports = tuple(detect(article, rules) if reports is None else reports)
     may_alert = _is_fresh(article, now, policy.max_article_age_s)
     created: list[int] = []
     updated: list[int] = []

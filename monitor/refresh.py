@@ -159,12 +159,14 @@ def process_item(
     result: Processed | None = None
     if page.article is not None:
         article = page.article
-        if not detect_events(article, rules):
+        reports = detect_events(article, rules)
+        if not reports:
             # The page says nothing of an attack (a consent wall, a teaser, a paywall): if the
             # entry's own text reports one, that is what the feed told its readers.
             entry = _entry_article(pending, problem="the page reports no attack")
-            if not isinstance(entry, Rejected) and detect_events(entry, rules):
-                article = entry
+            entry_reports = [] if isinstance(entry, Rejected) else detect_events(entry, rules)
+            if entry_reports and not isinstance(entry, Rejected):
+                article, reports = entry, entry_reports
         result = process_article(
             article,
             store=store,
@@ -172,6 +174,7 @@ def process_item(
             now=now,
             policy=policy,
             item_key=pending.item.key,
+            reports=reports,
         )
         if result.rejected is None or result.rejected.reason != "duplicate_text":
             return _done(store, pending, result, now)

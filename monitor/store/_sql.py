@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table
+from sqlalchemy import Connection, Table, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 
@@ -23,3 +24,16 @@ def insert_ignore_pk(conn: Connection, table: Table, values: dict[str, Any]) -> 
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     result = conn.execute(dialect.insert(table).values(**values).on_conflict_do_nothing())
     return bool(result.rowcount)
+
+
+def release_pending_leases(
+    conn: Connection, table: Table, *, now: datetime, replica: str | None
+) -> int:
+    """Make a queue table's leased pending rows due now: every replica's (None) or one's."""
+    held = table.c.leased_by.is_not(None) if replica is None else table.c.leased_by == replica
+    result = conn.execute(
+        update(table)
+        .where(table.c.status == "pending", table.c.next_attempt_at > now, held)
+        .values(next_attempt_at=now, leased_by=None)
+    )
+    return int(result.rowcount)

@@ -62,14 +62,6 @@ def set_report_count(conn: Connection, article_id: int, count: int) -> None:
     conn.execute(update(_articles).where(_articles.c.id == article_id).values(report_count=count))
 
 
-def is_known_url(conn: Connection, url: str) -> bool:
-    return conn.execute(select(_articles.c.id).where(_articles.c.url == url)).first() is not None
-
-
-def count_articles(conn: Connection) -> int:
-    return len(conn.execute(select(_articles.c.id)).all())
-
-
 def add_paragraphs(conn: Connection, article_id: int, hashes: Sequence[str]) -> None:
     for value in hashes:
         insert_ignore_pk(conn, _paragraphs, {"hash": value, "article_id": article_id})

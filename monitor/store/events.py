@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime, time
 from typing import Any, cast
 
-from sqlalchemy import Connection, Row, Table, func, select, update
+from sqlalchemy import Connection, Row, Table, select, update
 
 from monitor.records import Attribution, Base, Event, Outcome, Report, Source
 from monitor.store._sql import insert_ignore
@@ -159,10 +159,6 @@ def list_events(
 
 def version_of(conn: Connection, event_id: int) -> int:
     return int(conn.execute(select(_events.c.version).where(_events.c.id == event_id)).scalar_one())
-
-
-def count_events(conn: Connection) -> int:
-    return int(conn.execute(select(func.count()).select_from(_events)).scalar_one())
 
 
 def _sources_of(conn: Connection, event_ids: Sequence[int]) -> dict[int, tuple[Source, ...]]:

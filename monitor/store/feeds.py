@@ -98,12 +98,6 @@ def release_feeds(conn: Connection, *, replica: str | None, now: datetime) -> in
     return int(result.rowcount)
 
 
-def get_feed(conn: Connection, feed_id: int) -> FeedState | None:
-    """An enabled feed's state, or None."""
-    row = conn.execute(select(_feeds).where(_feeds.c.id == feed_id, _feeds.c.enabled)).first()
-    return None if row is None else _state(row)
-
-
 def _state(r: Row[Any]) -> FeedState:
     return FeedState(
         id=r.id,

@@ -15,7 +15,7 @@ from typing import cast
 from sqlalchemy import Connection, Table, func, select, update
 
 from monitor.records import FeedItem
-from monitor.store._sql import insert_ignore
+from monitor.store._sql import insert_ignore, release_pending_leases
 from monitor.store.schema import FeedRow, ItemRow
 
 _items = cast(Table, ItemRow.__table__)
@@ -125,15 +125,7 @@ def retry_item(conn: Connection, item_id: int, *, at: datetime, error: str) -> N
 
 def release_leases(conn: Connection, *, now: datetime, replica: str | None = None) -> int:
     """Make leased pending items due now (every one, or those ``replica`` holds)."""
-    condition = (_items.c.status == "pending") & (_items.c.next_attempt_at > now)
-    if replica is None:
-        condition = condition & _items.c.leased_by.is_not(None)
-    else:
-        condition = condition & (_items.c.leased_by == replica)
-    result = conn.execute(
-        update(_items).where(condition).values(next_attempt_at=now, leased_by=None)
-    )
-    return int(result.rowcount)
+    return release_pending_leases(conn, _items, now=now, replica=replica)
 
 
 def pending_by_feed(conn: Connection) -> dict[int, int]:

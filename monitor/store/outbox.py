@@ -11,7 +11,7 @@ from typing import cast
 from sqlalchemy import Connection, Table, func, select, update
 
 from monitor.records import Alert
-from monitor.store._sql import insert_ignore
+from monitor.store._sql import insert_ignore, release_pending_leases
 from monitor.store.schema import AlertRow, OutboxRow
 
 _alerts = cast(Table, AlertRow.__table__)
@@ -167,15 +167,7 @@ def claim_due(
 
 def release_leases(conn: Connection, *, now: datetime, replica: str | None = None) -> int:
     """Make leased pending deliveries due now (every one, or those ``replica`` holds)."""
-    condition = (_outbox.c.status == "pending") & (_outbox.c.next_attempt_at > now)
-    if replica is None:
-        condition = condition & _outbox.c.leased_by.is_not(None)
-    else:
-        condition = condition & (_outbox.c.leased_by == replica)
-    result = conn.execute(
-        update(_outbox).where(condition).values(next_attempt_at=now, leased_by=None)
-    )
-    return int(result.rowcount)
+    return release_pending_leases(conn, _outbox, now=now, replica=replica)
 
 
 def mark_sent(conn: Connection, delivery_id: int, *, now: datetime) -> None:
