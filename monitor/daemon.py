@@ -332,6 +332,8 @@ def _serve_metrics(daemon: _Daemon) -> Any | None:
     if listen is None:
         return None
     daemon.metrics.read_from(
+        replica=daemon.replica,
+        feeds_held=daemon.gauge(lambda c: feed_store.count_held(c, replica=daemon.replica)),
         outbox_pending=daemon.gauge(lambda c: outbox_store.count_by_status(c).get("pending", 0)),
         items_pending=daemon.gauge(item_store.count_pending),
     )

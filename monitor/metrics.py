@@ -56,6 +56,17 @@ class Metrics:
         self.items_pending = Gauge(
             "monitor_items_pending", "Feed entries queued for reading", registry=self.registry
         )
+        self.replica = Gauge(
+            "monitor_replica_info",
+            "This daemon's replica name (the value is always 1)",
+            ["replica"],
+            registry=self.registry,
+        )
+        self.feeds_held = Gauge(
+            "monitor_feeds_held",
+            "Feeds this replica is polling right now",
+            registry=self.registry,
+        )
         self.last_poll = Gauge(
             "monitor_last_poll_timestamp_seconds",
             "When a feed poll last finished",
@@ -63,11 +74,18 @@ class Metrics:
         )
 
     def read_from(
-        self, outbox_pending: Callable[[], float], items_pending: Callable[[], float]
+        self,
+        *,
+        replica: str,
+        outbox_pending: Callable[[], float],
+        items_pending: Callable[[], float],
+        feeds_held: Callable[[], float],
     ) -> None:
-        """Read the store-backed gauges through these callbacks at each scrape."""
+        """Name the replica, and read the store-backed gauges through callbacks at scrape."""
+        self.replica.labels(replica).set(1)
         self.outbox_pending.set_function(outbox_pending)
         self.items_pending.set_function(items_pending)
+        self.feeds_held.set_function(feeds_held)
 
     def serve(self, host: str, port: int) -> tuple[Any, Thread]:
         """Serve /metrics on host:port; the server and its thread."""

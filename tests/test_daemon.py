@@ -174,6 +174,8 @@ def test_run_stops_cleanly_on_sigterm(site: Site, workdir: Workdir, tmp_path: Pa
     assert 'monitor_events_total{kind="created"} 1.0' in metrics
     assert "monitor_outbox_pending 0.0" in metrics
     assert "monitor_delivery_latency_seconds_count 1.0" in metrics
+    assert 'monitor_replica_info{replica="' in metrics
+    assert "monitor_feeds_held " in metrics
     assert states[-1] == "STOPPING=1"
 
 

@@ -98,6 +98,11 @@ def release_feeds(conn: Connection, *, replica: str | None, now: datetime) -> in
     return int(result.rowcount)
 
 
+def count_held(conn: Connection, *, replica: str) -> int:
+    """How many feeds ``replica`` is polling right now."""
+    return len(conn.execute(select(_feeds.c.id).where(_feeds.c.leased_by == replica)).all())
+
+
 def _state(r: Row[Any]) -> FeedState:
     return FeedState(
         id=r.id,
