@@ -9,12 +9,16 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import sys
+import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import wraps
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -23,12 +27,15 @@ from monitor.errors import MonitorError
 from monitor.logs import configure_logging
 from monitor.pipeline.alerts import event_object
 from monitor.pipeline.rules import compile_rules
-from monitor.process import AlertPolicy, summarize
+from monitor.process import AlertPolicy
 from monitor.records import Event
 from monitor.settings import Settings, load_settings, with_database
 from monitor.store import Store, open_store
 from monitor.store import events as event_store
 from monitor.store import outbox as outbox_store
+
+if TYPE_CHECKING:
+    from monitor.replay import ReplayResult
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -111,23 +118,49 @@ def run(obj: _Context, once: bool) -> None:
     run_daemon(obj.settings(), once=once)
 
 
+_WORKERS = click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=os.cpu_count() or 1,
+    show_default="the number of CPUs",
+    help="Processes that extract pages and run the extractor.",
+)
+_PROGRESS = click.option(
+    "--progress/--no-progress",
+    default=None,
+    help="Show pages/s, events found and the time left. Default: when stderr is a terminal.",
+)
+
+
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--send-alerts", is_flag=True, help="Deliver the alerts to the configured webhooks.")
 @click.option("--database", metavar="URL", help="Replay into this database instead.")
+@_WORKERS
+@_PROGRESS
 @pass_context
 @_reports_errors
-def replay(obj: _Context, paths: tuple[Path, ...], send_alerts: bool, database: str | None) -> None:
+def replay(
+    obj: _Context,
+    paths: tuple[Path, ...],
+    send_alerts: bool,
+    database: str | None,
+    workers: int,
+    progress: bool | None,
+) -> None:
     """Replay archived articles through the pipeline, in publication order.
 
-    PATHS are directories of .txt articles (with an optional manifest.jsonl), JSON Lines
-    files of {url, published, title, text|html}, or WARC files (.warc, .warc.gz). Alerts are
-    recorded, and sent only with --send-alerts. Replaying the same corpus again adds nothing.
+    PATHS are directories (searched recursively) and files, mixed freely: seed-style .txt
+    articles (with an optional manifest.jsonl in their directory), .html pages, JSON Lines
+    files of {url, published, title, text|html}, and WARC files (.warc, .warc.gz) of HTML
+    responses. Pages that cannot name a tracked base are counted and left unread, as in the
+    daemon. Alerts are recorded, and sent only with --send-alerts. Replaying the same corpus
+    again adds nothing.
 
     \b
     Example:
         monitor replay tests/corpus/seeds
-        monitor replay --database sqlite:///backtest.db archive.jsonl
+        monitor replay --database sqlite:///backtest.db crawl/*.warc.gz archive.jsonl
     """
     from monitor.replay import replay as run_replay
 
@@ -136,20 +169,17 @@ def replay(obj: _Context, paths: tuple[Path, ...], send_alerts: bool, database: 
     store.upgrade()
     webhooks = settings.alerts.webhooks if send_alerts else ()
     policy = AlertPolicy(webhooks=tuple(hook.name for hook in webhooks), max_article_age_s=None)
-    result = run_replay(
-        list(paths), store=store, rules=compile_rules(settings.bases), policy=policy, now=_now()
-    )
-    for problem in result.problems:
-        click.echo(f"skipped {problem.where}: {problem.message}", err=True)
-    unread = 0
-    for where, rejected in result.rejected:
-        if rejected.stage == "relevance":
-            unread += 1
-        else:
-            click.echo(f"skipped {where}: {rejected.stage}: {rejected.reason}", err=True)
-    if unread:
-        click.echo(f"{unread} pages left unread: they cannot name a tracked base", err=True)
-    counts = summarize(result.results)
+    with _progress_display(progress) as display:
+        result = run_replay(
+            list(paths),
+            store=store,
+            rules=compile_rules(settings.bases),
+            policy=policy,
+            now=_now(),
+            workers=workers,
+            progress=display,
+        )
+    _echo_skipped(result)
     sent = ""
     if send_alerts and webhooks:
         from monitor.deliver import deliver_due
@@ -165,9 +195,9 @@ def replay(obj: _Context, paths: tuple[Path, ...], send_alerts: bool, database: 
             )
         sent = f", {done.sent} deliveries sent, {done.failed} failed (retried by `monitor run`)"
     click.echo(
-        f"replayed {counts['articles']} articles ({counts['duplicates']} already seen): "
-        f"{counts['events_created']} events created, {counts['events_updated']} updated, "
-        f"{counts['alerts']} alerts recorded{sent}"
+        f"replayed {result.articles} articles ({result.duplicates} already seen): "
+        f"{result.events_created} events created, {result.events_updated} updated, "
+        f"{result.alerts} alerts recorded{sent}"
     )
 
 
@@ -176,11 +206,24 @@ def replay(obj: _Context, paths: tuple[Path, ...], send_alerts: bool, database: 
 @click.option(
     "--gold",
     "gold_path",
-    required=True,
     type=click.Path(path_type=Path, dir_okay=False),
     help="Labelled events, in the format of tests/corpus/seeds.gold.jsonl.",
 )
-@click.option("--json", "as_json", is_flag=True, help="Print the figures as one JSON object.")
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print the figures as one JSON object (needs --gold)."
+)
+@click.option(
+    "--html",
+    "html_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write the report as one HTML page: figures, timeline, map, events, alert timing.",
+)
+@click.option(
+    "--report-json",
+    "report_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write the same report as JSON.",
+)
 @click.option(
     "--extractor",
     type=click.Choice(["rules", "naive"]),
@@ -188,44 +231,108 @@ def replay(obj: _Context, paths: tuple[Path, ...], send_alerts: bool, database: 
     show_default=True,
     help="naive: a base name and an attack word in one sentence (the keyword-alert baseline).",
 )
+@_WORKERS
+@_PROGRESS
 @pass_context
 @_reports_errors
 def backtest(
-    obj: _Context, paths: tuple[Path, ...], gold_path: Path, as_json: bool, extractor: str
+    obj: _Context,
+    paths: tuple[Path, ...],
+    gold_path: Path | None,
+    as_json: bool,
+    html_path: Path | None,
+    report_path: Path | None,
+    extractor: str,
+    workers: int,
+    progress: bool | None,
 ) -> None:
-    """Replay corpora into a fresh store and score the events against labelled ones.
+    """Replay corpora into a fresh store, score the events against labelled ones, and report.
 
-    Prints precision, recall and F1 over tracked-base events (an event matches a labelled one
-    of the same base within one day; a second event for it is a duplicate), accuracy of each
-    field on the matched events, and every miss, false and duplicate event with its evidence.
+    With --gold, prints precision, recall and F1 over tracked-base events (an event matches a
+    labelled one of the same base within one day; a second event for it is a duplicate),
+    accuracy of each field on the matched events, and every miss, false and duplicate event
+    with its evidence. --html and --report-json write the report: those figures, attacks per
+    base over time, a map of the bases, every event with its sources, and when each would
+    have been alerted relative to its first report.
 
     \b
     Example:
         monitor backtest ../shared/corpus/dev.jsonl --gold ../shared/corpus/dev.jsonl
         monitor backtest tests/corpus/seeds --gold tests/corpus/seeds.gold.jsonl --json
+        monitor backtest crawl.warc.gz --html report.html
     """
     from monitor.pipeline.detect import detect_events
+    from monitor.pipeline.findings import backtest_report
     from monitor.pipeline.naive import detect_naive
     from monitor.pipeline.score import score_summary
     from monitor.replay import backtest as run_backtest
 
+    if as_json and gold_path is None:
+        raise click.UsageError("--json prints the accuracy figures: give --gold too")
     settings = obj.settings()
-    result = run_backtest(
-        list(paths),
-        gold_path,
-        rules=compile_rules(settings.bases),
-        now=_now(),
-        detect=detect_naive if extractor == "naive" else detect_events,
-    )
-    summary = score_summary(result.score)
-    summary["articles"] = sum(1 for r in result.replayed.results if r.article_id is not None)
-    summary["skipped_records"] = len(result.replayed.problems)
+    started = time.monotonic()
+    with _progress_display(progress) as display:
+        result = run_backtest(
+            list(paths),
+            gold_path,
+            rules=compile_rules(settings.bases),
+            now=_now(),
+            detect=detect_naive if extractor == "naive" else detect_events,
+            workers=workers,
+            progress=display,
+        )
+    seconds = time.monotonic() - started
+    replayed = result.replayed
+    _echo_skipped(replayed)
+    summary: dict[str, Any] | None = None
+    if result.score is not None:
+        summary = score_summary(result.score)
+        summary["articles"] = replayed.articles + replayed.duplicates
+        summary["skipped_records"] = replayed.problem_count
+    if html_path is not None or report_path is not None:
+        from monitor.report import render_html
+
+        report = backtest_report(
+            events=result.events,
+            alerts=result.alerts,
+            bases=settings.bases,
+            figures=summary,
+            matched=result.score.pairs if result.score is not None else (),
+            published=result.published,
+            replay={
+                "records": replayed.records,
+                "articles": replayed.articles,
+                "duplicates": replayed.duplicates,
+                "unread": replayed.unread,
+                "rejected": dict(replayed.skipped),
+                "problems": replayed.problem_count,
+                "seconds": round(seconds, 2),
+            },
+            inputs=[str(p) for p in paths],
+            extractor=extractor,
+            generated_at=_now(),
+        )
+        if report_path is not None:
+            _write(report_path, json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+        if html_path is not None:
+            _write(html_path, render_html(report))
     if as_json:
         click.echo(json.dumps(summary, indent=2, ensure_ascii=False))
         return
+    tracked = sum(e.tracked for e in result.events)
     click.echo(
-        f"{summary['articles']} articles, {len(result.events)} events "
-        f"({sum(e.tracked for e in result.events)} on tracked bases)\n"
+        f"{replayed.records} records, {replayed.articles} articles, {len(result.events)} events "
+        f"({tracked} on tracked bases) in {seconds:.1f} s"
+    )
+    if summary is not None:
+        _echo_figures(summary)
+    for path in (html_path, report_path):
+        if path is not None:
+            click.echo(f"wrote {path}")
+
+
+def _echo_figures(summary: dict[str, Any]) -> None:
+    click.echo(
         f"precision {summary['precision']:.3f}  recall {summary['recall']:.3f}  "
         f"F1 {summary['f1']:.3f}  duplicates {summary['duplicates']}"
     )
@@ -245,6 +352,75 @@ def backtest(
                 f"{row['sources'][0] if row['sources'] else ''}\n"
                 f"           evidence: {row['evidence'][:300]}"
             )
+
+
+def _echo_skipped(result: ReplayResult) -> None:
+    """What a replay could not read, or read and left (on stderr)."""
+    for problem in result.problems:
+        click.echo(f"skipped {problem.where}: {problem.message}", err=True)
+    if result.problem_count > len(result.problems):
+        more = result.problem_count - len(result.problems)
+        click.echo(f"... and {more} more unreadable records (see the log)", err=True)
+    for reason, count in sorted(result.skipped.items()):
+        click.echo(f"skipped {count} records: {reason}", err=True)
+    if result.unread:
+        click.echo(f"{result.unread} records unread: they cannot name a tracked base", err=True)
+
+
+def _write(path: Path, text: str) -> None:
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise click.ClickException(f"cannot write {path}: {exc.strerror}") from exc
+
+
+class _TerminalProgress:
+    """Progress bars on stderr: input read (with pages/s, reports found and the time left),
+    then articles replayed in publication order (with events found)."""
+
+    def __init__(self) -> None:
+        from tqdm import tqdm
+
+        tqdm.monitor_interval = 0  # no monitor thread: replay forks worker processes
+        self._tqdm = tqdm
+        self._bars: dict[str, Any] = {}
+        self._started = time.monotonic()
+
+    def reading(self, *, done_bytes: int, total_bytes: int, records: int, reports: int) -> None:
+        bar = self._bar("reading", total_bytes, unit="B", unit_scale=True)
+        rate = records / max(time.monotonic() - self._started, 1e-6)
+        bar.set_postfix_str(f"{records} pages, {rate:.0f} pages/s, {reports} reports", False)
+        bar.update(done_bytes - bar.n)
+
+    def replaying(self, *, done: int, total: int, events: int) -> None:
+        bar = self._bar("replaying", total, unit=" articles")
+        bar.set_postfix_str(f"{events} events", False)
+        bar.update(done - bar.n)
+
+    def close(self) -> None:
+        for bar in self._bars.values():
+            bar.close()
+
+    def _bar(self, name: str, total: int, **options: Any) -> Any:
+        if name not in self._bars:
+            for other in self._bars.values():
+                other.refresh()
+            self._bars[name] = self._tqdm(
+                total=total, desc=name, file=sys.stderr, dynamic_ncols=True, **options
+            )
+        return self._bars[name]
+
+
+@contextmanager
+def _progress_display(wanted: bool | None) -> Iterator[_TerminalProgress | None]:
+    if not (sys.stderr.isatty() if wanted is None else wanted):
+        yield None
+        return
+    display = _TerminalProgress()
+    try:
+        yield display
+    finally:
+        display.close()
 
 
 @cli.command()

@@ -219,14 +219,3 @@ def _is_fresh(article: Article, now: datetime, max_age_s: float | None) -> bool:
     if max_age_s is None or article.published_at is None:
         return True
     return now - article.published_at <= timedelta(seconds=max_age_s)
-
-
-def summarize(results: Sequence[Processed]) -> dict[str, int]:
-    """Counts for logs and command output."""
-    return {
-        "articles": sum(1 for r in results if r.article_id is not None),
-        "duplicates": sum(1 for r in results if r.rejected is not None),
-        "events_created": sum(len(r.created) for r in results),
-        "events_updated": sum(len(r.updated) for r in results),
-        "alerts": sum(len(r.alerts) for r in results),
-    }

@@ -1,22 +1,37 @@
 """Replay archived corpora through the same unit of work as the daemon: ``replay``.
 
-Inputs: directories of seed-style ``.txt`` files (with an optional ``manifest.jsonl`` giving
-``file``, ``url``, ``published``, ``title``), single ``.txt`` files, JSON Lines files of
-``{url, published, title, text}`` (or ``html`` instead of ``text``), and WARC files whose HTTP
-response records hold HTML. Articles are processed in
-publication order, undated ones last, with "now" taken from each article's publication time, so
-"new", "old" and "duplicate" mean what they meant on the day.
+Inputs, mixed freely in one run: directories (of seed-style ``.txt`` files with an optional
+``manifest.jsonl`` giving ``file``, ``url``, ``published``, ``title``; of ``.html`` pages; of JSON
+Lines and WARC files), or such files named directly. A JSON Lines row is ``{url, published,
+title, text}``, or has ``html`` instead of ``text``. A WARC file's HTTP response records holding
+HTML are pages dated by their WARC-Date unless the page gives its own date.
+
+Three stages, so that an archive of any size replays in flat memory on every core:
+
+1. read: the inputs are streamed record by record, nothing held but the record in hand;
+2. prepare: in a pool of worker processes, each record that may name a tracked base (the cheap
+   check of ``pipeline.relevance``, as in the daemon) is extracted (pages) and run through the
+   extractor; the others are counted and dropped. What remains is spooled to a temporary
+   SQLite file;
+3. replay: the spool is read back in publication order (undated last, then in input order) and
+   each article goes through ``process_article`` with "now" at its publication time, so "new",
+   "old" and "duplicate" mean what they meant on the day.
 """
 
 from __future__ import annotations
 
 import json
+import multiprocessing
+import pickle
+import sqlite3
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import structlog
 from warcio.archiveiterator import ArchiveIterator
@@ -29,14 +44,23 @@ from monitor.pipeline.extract import extract_article
 from monitor.pipeline.relevance import may_name_a_base
 from monitor.pipeline.rules import Ruleset
 from monitor.pipeline.score import GoldEvent, Score, gold_events, score_events
-from monitor.process import AlertPolicy, Detector, Processed, process_article
-from monitor.records import Article, Event, Rejected
+from monitor.process import AlertPolicy, Detector, process_article
+from monitor.records import Alert, Article, Event, Rejected, Report
 from monitor.store import Store, open_store
+from monitor.store import articles as article_store
 from monitor.store import events as event_store
+from monitor.store import outbox as outbox_store
 
 log = structlog.get_logger()
 
 MANIFEST = "manifest.jsonl"
+TEXT_SUFFIXES = (".txt", ".text")
+PAGE_SUFFIXES = (".html", ".htm")
+WARC_SUFFIXES = (".warc", ".warc.gz")
+MAX_PROBLEMS_KEPT = 200  # the rest are counted (and logged)
+_BATCH_RECORDS = 16  # records per task sent to a worker
+_BATCH_BYTES = 4 << 20
+_IN_FLIGHT_PER_WORKER = 4  # tasks queued per worker: enough to keep it busy, no more
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,11 +71,47 @@ class CorpusProblem:
     message: str
 
 
+@dataclass(frozen=True, slots=True)
+class Page:
+    """An HTML page as read from a corpus, not yet extracted."""
+
+    body: bytes | str
+    url: str
+    published_at: datetime | None  # given by the record: wins over the page's own date
+    fallback_at: datetime | None  # the WARC-Date: only when the page gives no date
+    title: str | None = None
+
+
 @dataclass(slots=True)
 class ReplayResult:
-    results: list[Processed] = field(default_factory=list)
+    """Counts of what a replay read and did; only the first problems are kept."""
+
+    records: int = 0  # pages and articles read
+    unread: int = 0  # could not name a tracked base: not extracted, not recorded
+    articles: int = 0  # recorded in the store
+    duplicates: int = 0  # the same URL, text or a syndicated copy of one already recorded
+    events_created: int = 0
+    events_updated: int = 0
+    alerts: int = 0
+    skipped: Counter[str] = field(default_factory=Counter)  # "stage: reason" -> records
     problems: list[CorpusProblem] = field(default_factory=list)
-    rejected: list[tuple[str, Rejected]] = field(default_factory=list)
+    problem_count: int = 0
+
+    def problem(self, problem: CorpusProblem) -> None:
+        log.warning("corpus_record_skipped", where=problem.where, problem=problem.message)
+        self.problem_count += 1
+        if len(self.problems) < MAX_PROBLEMS_KEPT:
+            self.problems.append(problem)
+
+
+class Progress(Protocol):
+    """What a replay reports as it goes (a terminal progress display, say)."""
+
+    def reading(self, *, done_bytes: int, total_bytes: int, records: int, reports: int) -> None:
+        """Stage 2: input bytes read so far, records read, reports found."""
+
+    def replaying(self, *, done: int, total: int, events: int) -> None:
+        """Stage 3: articles replayed so far, of how many; events created."""
 
 
 def replay(
@@ -62,116 +122,175 @@ def replay(
     policy: AlertPolicy,
     now: datetime,
     detect: Detector = detect_events,
+    workers: int = 1,
+    progress: Progress | None = None,
 ) -> ReplayResult:
-    """Process every article of the corpora at ``paths``; ``now`` dates undated articles."""
+    """Process every record of the corpora at ``paths``; ``now`` dates undated articles.
+
+    ``workers`` > 1 prepares records in that many processes. CorpusError (before anything is
+    read) when a path is missing or of no known kind.
+    """
+    inputs = list_inputs(paths)
     outcome = ReplayResult()
-    articles: list[tuple[int, Article]] = []
-    for item in read_corpus(paths, rules):
-        if isinstance(item, CorpusProblem):
-            log.warning("corpus_record_skipped", where=item.where, problem=item.message)
-            outcome.problems.append(item)
-        elif isinstance(item[1], Rejected):
-            outcome.rejected.append((item[0], item[1]))
-        else:
-            articles.append((len(articles), item[1]))
-    articles.sort(key=lambda pair: _order(pair[1], pair[0]))
-    clock: datetime | None = None
-    for _, article in articles:
-        if article.published_at is not None:
-            clock = article.published_at if clock is None else max(clock, article.published_at)
-        outcome.results.append(
-            process_article(
-                article, store=store, rules=rules, now=clock or now, policy=policy, detect=detect
-            )
-        )
+    with tempfile.TemporaryDirectory(prefix="monitor-replay-") as work:
+        spool = _Spool(Path(work) / "spool.db")
+        try:
+            reports = 0
+            total_bytes = sum(i.size for i in inputs)
+            prepared = _prepare_all(_read_inputs(inputs, outcome), rules, detect, workers)
+            for done_bytes, item in prepared:
+                if isinstance(item, _Prepared):
+                    if isinstance(item.article, Rejected):
+                        _count_skipped(outcome, item.where, item.article)
+                    else:
+                        spool.add(item)
+                        reports += len(item.reports)
+                if progress is not None:
+                    progress.reading(
+                        done_bytes=done_bytes,
+                        total_bytes=total_bytes,
+                        records=outcome.records,
+                        reports=reports,
+                    )
+            _replay_spool(spool, outcome, store, rules, policy, now, detect, progress)
+        finally:
+            spool.close()
     return outcome
 
 
-def read_corpus(
-    paths: Sequence[Path], rules: Ruleset | None = None
-) -> Iterator[CorpusProblem | tuple[str, Article | Rejected]]:
-    """Every record of the given files and directories, or the problem reading it. With
-    ``rules``, HTML pages that cannot name a tracked base are rejected unread (a cheap check
-    on their bytes, never stricter than the extractor)."""
+# -- inputs -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Input:
+    """One file to read, of a known kind."""
+
+    path: Path
+    kind: str  # "text", "page", "jsonl", "warc"
+    size: int
+    manifest: Path | None = None  # a text or page file's directory manifest
+
+
+def list_inputs(paths: Sequence[Path]) -> list[Input]:
+    """The files to read, directories expanded (sorted); CorpusError naming a path that is
+    missing, of no known kind, or a directory with nothing to read."""
+    inputs: list[Input] = []
     for path in paths:
         if path.is_dir():
-            yield from _read_directory(path, rules)
-        elif path.is_file() and path.suffix == ".jsonl":
-            yield from _read_jsonl(path, rules)
-        elif path.is_file() and path.suffix in {".txt", ".text"}:
-            yield from _read_text_files([path], {})
-        elif path.is_file() and path.name.endswith((".warc", ".warc.gz")):
-            yield from _read_warc(path, rules)
-        elif path.exists():
-            raise CorpusError(
-                f"replay: {path}: unsupported file type (use .txt, .jsonl, .warc, .warc.gz or a "
-                "directory)"
-            )
+            found = [
+                _input(p, p.parent / MANIFEST if (p.parent / MANIFEST).is_file() else None)
+                for p in sorted(path.rglob("*"))
+                if p.is_file() and p.name != MANIFEST
+            ]
+            if not any(found):
+                raise CorpusError(
+                    f"replay: {path}: no .txt, .html, .jsonl or .warc files in this directory"
+                )
+            inputs += [i for i in found if i is not None]
+        elif path.is_file():
+            found_file = _input(path, None)
+            if found_file is None:
+                raise CorpusError(
+                    f"replay: {path}: unsupported file type (use .txt, .html, .jsonl, .warc, "
+                    ".warc.gz or a directory)"
+                )
+            inputs.append(found_file)
         else:
             raise CorpusError(f"replay: {path}: no such file or directory")
+    return inputs
 
 
-def _read_directory(
-    directory: Path, rules: Ruleset | None
-) -> Iterator[CorpusProblem | tuple[str, Article | Rejected]]:
-    manifest: dict[str, dict[str, Any]] = {}
-    manifest_path = directory / MANIFEST
-    if manifest_path.is_file():
-        for where, row in _json_rows(manifest_path):
-            if isinstance(row, CorpusProblem):
-                yield row
-            elif not isinstance(row.get("file"), str):
-                yield CorpusProblem(where, 'manifest row has no "file"')
-            else:
-                manifest[row["file"]] = row
-    texts = sorted(p for p in directory.iterdir() if p.suffix in {".txt", ".text"})
-    corpora = sorted(
-        p
-        for p in directory.iterdir()
-        if (p.suffix == ".jsonl" and p.name != MANIFEST) or p.name.endswith((".warc", ".warc.gz"))
+def _input(path: Path, manifest: Path | None) -> Input | None:
+    name = path.name.lower()
+    kind = (
+        "text"
+        if name.endswith(TEXT_SUFFIXES)
+        else "page"
+        if name.endswith(PAGE_SUFFIXES)
+        else "jsonl"
+        if name.endswith(".jsonl")
+        else "warc"
+        if name.endswith(WARC_SUFFIXES)
+        else None
     )
-    if not texts and not corpora:
-        raise CorpusError(f"replay: {directory}: no .txt, .jsonl or .warc files in this directory")
-    yield from _read_text_files(texts, manifest)
-    for corpus in corpora:
-        if corpus.suffix == ".jsonl":
-            yield from _read_jsonl(corpus, rules)
+    if kind is None:
+        return None
+    return Input(path, kind, path.stat().st_size, manifest if kind in {"text", "page"} else None)
+
+
+_Record = tuple[str, Article | Page | Rejected]  # where, and what was read there
+
+
+def _read_inputs(inputs: Sequence[Input], outcome: ReplayResult) -> Iterator[tuple[int, _Record]]:
+    """Every record of the inputs with the input bytes read so far; problems go to
+    ``outcome``."""
+    offset = 0
+    manifests: dict[Path, dict[str, dict[str, Any]]] = {}
+    for source in inputs:
+        if source.manifest is not None and source.manifest not in manifests:
+            manifests[source.manifest] = _read_manifest(source.manifest, outcome)
+        meta = manifests.get(source.manifest, {}) if source.manifest else {}
+        records: Iterator[tuple[int, _Record | CorpusProblem]]
+        if source.kind == "jsonl":
+            records = _read_jsonl(source.path)
+        elif source.kind == "warc":
+            records = _read_warc(source.path)
         else:
-            yield from _read_warc(corpus, rules)
+            records = _read_file(source, meta.get(source.path.name, {}))
+        for position, record in records:
+            if isinstance(record, CorpusProblem):
+                outcome.problem(record)
+                continue
+            outcome.records += 1
+            yield offset + position, record
+        offset += source.size
 
 
-def _read_text_files(
-    files: Sequence[Path], manifest: dict[str, dict[str, Any]]
-) -> Iterator[CorpusProblem | tuple[str, Article | Rejected]]:
-    for path in files:
-        where = str(path)
-        try:
-            raw = path.read_text(encoding="utf-8-sig")
-        except UnicodeDecodeError as exc:
-            yield CorpusProblem(where, f"not UTF-8 (byte {exc.start + 1})")
-            continue
-        except OSError as exc:
-            yield CorpusProblem(where, f"cannot read: {exc.strerror}")
-            continue
-        meta = manifest.get(path.name, {})
-        try:
-            published = parse_published(meta.get("published"))
-            url = _text_field(meta, "url") or path.resolve().as_uri()
-            title = _text_field(meta, "title")
-        except ValueError as exc:
-            yield CorpusProblem(f"{path.parent / MANIFEST} ({path.name})", str(exc))
-            continue
-        if not raw.strip():
-            yield where, Rejected("corpus", "empty", where)
-            continue
-        yield where, parse_text_article(raw, url=url, published=published, title=title)
+def _read_manifest(path: Path, outcome: ReplayResult) -> dict[str, dict[str, Any]]:
+    manifest: dict[str, dict[str, Any]] = {}
+    for _, (where, row) in _json_rows(path):
+        if isinstance(row, CorpusProblem):
+            outcome.problem(row)
+        elif not isinstance(row.get("file"), str):
+            outcome.problem(CorpusProblem(where, 'manifest row has no "file"'))
+        else:
+            manifest[row["file"]] = row
+    return manifest
 
 
-def _read_warc(
-    path: Path, rules: Ruleset | None
-) -> Iterator[CorpusProblem | tuple[str, Article | Rejected]]:
-    """The HTML pages of a WARC file's HTTP response records, dated by their WARC-Date unless
-    the page gives its own date."""
+def _read_file(
+    source: Input, meta: dict[str, Any]
+) -> Iterator[tuple[int, _Record | CorpusProblem]]:
+    """A seed-style text file or an HTML page, with its manifest row (if any)."""
+    path, where = source.path, str(source.path)
+    try:
+        raw = path.read_bytes()
+        published = parse_published(meta.get("published"))
+        url = _text_field(meta, "url") or path.resolve().as_uri()
+        title = _text_field(meta, "title")
+    except OSError as exc:
+        yield source.size, CorpusProblem(where, f"cannot read: {exc.strerror}")
+        return
+    except ValueError as exc:
+        yield source.size, CorpusProblem(f"{source.manifest} ({path.name})", str(exc))
+        return
+    if source.kind == "page":
+        yield source.size, (where, Page(raw, url, published, None, title))
+        return
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        yield source.size, CorpusProblem(where, f"not UTF-8 (byte {exc.start + 1})")
+        return
+    if not text.strip():
+        yield source.size, (where, Rejected("corpus", "empty", where))
+        return
+    article = parse_text_article(text, url=url, published=published, title=title)
+    yield source.size, (where, article)
+
+
+def _read_warc(path: Path) -> Iterator[tuple[int, _Record | CorpusProblem]]:
+    """The HTML pages of a WARC file's HTTP response records."""
     try:
         handle = path.open("rb")
     except OSError as exc:
@@ -187,24 +306,19 @@ def _read_warc(
                 where = f"{path}#{number}"
                 url = record.rec_headers.get_header("WARC-Target-URI") or where
                 try:
-                    published = parse_published(record.rec_headers.get_header("WARC-Date"))
+                    dated = parse_published(record.rec_headers.get_header("WARC-Date"))
                 except ValueError:
-                    published = None
+                    dated = None
                 body = record.content_stream().read()
-                article = _read_page(body, url=url, rules=rules)
-                if isinstance(article, Article) and article.published_at is None and published:
-                    article = replace(article, published_at=published, published_source="warc")
-                yield where, article
+                yield handle.tell(), (where, Page(body, url, None, dated))
         except ArchiveLoadFailed as exc:
-            yield CorpusProblem(str(path), f"not a WARC file ({exc})")
+            yield handle.tell(), CorpusProblem(str(path), f"not a WARC file ({exc})")
 
 
-def _read_jsonl(
-    path: Path, rules: Ruleset | None
-) -> Iterator[CorpusProblem | tuple[str, Article | Rejected]]:
-    for where, row in _json_rows(path):
+def _read_jsonl(path: Path) -> Iterator[tuple[int, _Record | CorpusProblem]]:
+    for position, (where, row) in _json_rows(path):
         if isinstance(row, CorpusProblem):
-            yield row
+            yield position, row
             continue
         try:
             published = parse_published(row.get("published"))
@@ -212,32 +326,17 @@ def _read_jsonl(
             title = _text_field(row, "title")
             text, page = _text_field(row, "text"), _text_field(row, "html")
         except ValueError as exc:
-            yield CorpusProblem(where, str(exc))
+            yield position, CorpusProblem(where, str(exc))
             continue
         if text is not None:
             if not text.strip():
-                yield where, Rejected("corpus", "empty", where)
+                yield position, (where, Rejected("corpus", "empty", where))
                 continue
-            yield where, parse_json_article({**row, "title": title}, url=url, text=text)
+            yield position, (where, parse_json_article({**row, "title": title}, url=url, text=text))
         elif page is not None:
-            yield where, _read_page(page, url=url, rules=rules, published=published, title=title)
+            yield position, (where, Page(page, url, published, None, title))
         else:
-            yield CorpusProblem(where, 'record has neither "text" nor "html"')
-
-
-def _read_page(
-    page: bytes | str,
-    *,
-    url: str,
-    rules: Ruleset | None,
-    published: datetime | None = None,
-    title: str | None = None,
-) -> Article | Rejected:
-    """A corpus page's article; pages that cannot name a tracked base are not extracted."""
-    raw = page.encode("utf-8", errors="replace") if isinstance(page, str) else page
-    if rules is not None and not may_name_a_base(raw, rules):
-        return Rejected("relevance", "names_no_tracked_base", url)
-    return extract_article(page, url=url, published_at=published, title=title, origin="corpus")
+            yield position, CorpusProblem(where, 'record has neither "text" nor "html"')
 
 
 def _text_field(row: dict[str, Any], name: str) -> str | None:
@@ -248,70 +347,282 @@ def _text_field(row: dict[str, Any], name: str) -> str | None:
     raise ValueError(f'"{name}" must be text, got {type(value).__name__}')
 
 
-def _json_rows(path: Path) -> Iterator[tuple[str, dict[str, Any] | CorpusProblem]]:
+def _json_rows(
+    path: Path,
+) -> Iterator[tuple[int, tuple[str, dict[str, Any] | CorpusProblem]]]:
+    """Each row of a JSON Lines file with the bytes read so far."""
     try:
         handle = path.open("rb")
     except OSError as exc:
         raise CorpusError(f"replay: {path}: cannot read: {exc.strerror}") from exc
+    position = 0
     with handle:
         for number, raw in enumerate(handle, start=1):
+            position += len(raw)
             where = f"{path}:{number}"
             try:
                 line = raw.decode("utf-8-sig" if number == 1 else "utf-8")
             except UnicodeDecodeError as exc:
-                yield where, CorpusProblem(where, f"not UTF-8 (byte {exc.start + 1})")
+                yield position, (where, CorpusProblem(where, f"not UTF-8 (byte {exc.start + 1})"))
                 continue
             if not line.strip():
                 continue
             try:
                 row = json.loads(line)
             except json.JSONDecodeError as exc:
-                yield where, CorpusProblem(where, f"invalid JSON: {exc.msg} at column {exc.colno}")
+                problem = CorpusProblem(where, f"invalid JSON: {exc.msg} at column {exc.colno}")
+                yield position, (where, problem)
                 continue
             if not isinstance(row, dict):
-                yield where, CorpusProblem(where, "expected a JSON object")
+                yield position, (where, CorpusProblem(where, "expected a JSON object"))
                 continue
-            yield where, row
+            yield position, (where, row)
 
 
-def _order(article: Article, sequence: int) -> tuple[bool, datetime | None, int]:
-    published = article.published_at
-    return (published is None, published, sequence) if published else (True, None, sequence)
+# -- prepare ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Prepared:
+    sequence: int  # input order: breaks ties between articles published at the same time
+    where: str
+    article: Article | Rejected
+    reports: tuple[Report, ...]
+
+
+def prepare(
+    record: Article | Page | Rejected, where: str, rules: Ruleset, detect: Detector
+) -> tuple[Article | Rejected, tuple[Report, ...]]:
+    """A record's article and reports, as the daemon would make them: a record that cannot
+    name a tracked base is not extracted; a page is extracted, then the extractor runs."""
+    if isinstance(record, Rejected):
+        return record, ()
+    raw = record.body if isinstance(record, Page) else record.text
+    if not may_name_a_base(raw, rules):
+        return Rejected("relevance", "names_no_tracked_base", where), ()
+    article = record if isinstance(record, Article) else _extract(record)
+    if isinstance(article, Rejected):
+        return article, ()
+    return article, tuple(detect(article, rules))
+
+
+def _extract(page: Page) -> Article | Rejected:
+    article = extract_article(
+        page.body, url=page.url, published_at=page.published_at, title=page.title, origin="corpus"
+    )
+    if isinstance(article, Article) and article.published_at is None and page.fallback_at:
+        return replace(article, published_at=page.fallback_at, published_source="warc")
+    return article
+
+
+_Task = list[tuple[int, str, Article | Page | Rejected]]
+_worker: tuple[Ruleset, Detector] | None = None
+
+
+def _start_worker(rules: Ruleset, detect: Detector) -> None:
+    global _worker  # one per worker process, set once at its start
+    _worker = (rules, detect)
+
+
+def _prepare_task(task: _Task) -> list[_Prepared]:
+    assert _worker is not None, "worker not started"
+    rules, detect = _worker
+    return [
+        _Prepared(seq, where, *prepare(record, where, rules, detect)) for seq, where, record in task
+    ]
+
+
+def _prepare_all(
+    records: Iterable[tuple[int, _Record]], rules: Ruleset, detect: Detector, workers: int
+) -> Iterator[tuple[int, _Prepared]]:
+    """Each record prepared, with the input bytes read when it was; in input order with one
+    worker, as they finish with more (the spool restores the order)."""
+    numbered = ((position, (seq, *record)) for seq, (position, record) in enumerate(records))
+    if workers <= 1:
+        for position, (seq, where, record) in numbered:
+            yield position, _Prepared(seq, where, *prepare(record, where, rules, detect))
+        return
+    # fork: the workers inherit the compiled rules instead of compiling them again.
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(
+        max_workers=workers, mp_context=context, initializer=_start_worker, initargs=(rules, detect)
+    ) as pool:
+        pending: dict[Future[list[_Prepared]], int] = {}
+        for position, task in _tasks(numbered):
+            pending[pool.submit(_prepare_task, task)] = position
+            while len(pending) >= workers * _IN_FLIGHT_PER_WORKER:
+                yield from _finished(pending, wait(pending, return_when=FIRST_COMPLETED).done)
+        while pending:
+            yield from _finished(pending, wait(pending, return_when=FIRST_COMPLETED).done)
+
+
+def _tasks(
+    numbered: Iterable[tuple[int, tuple[int, str, Article | Page | Rejected]]],
+) -> Iterator[tuple[int, _Task]]:
+    """Records in batches of a few (or a few megabytes), so that each costs one round trip."""
+    task: _Task = []
+    size = 0
+    position = 0
+    for position, item in numbered:
+        record = item[2]
+        task.append(item)
+        size += len(record.body) if isinstance(record, Page) else 0
+        if len(task) >= _BATCH_RECORDS or size >= _BATCH_BYTES:
+            yield position, task
+            task, size = [], 0
+    if task:
+        yield position, task
+
+
+def _finished(
+    pending: dict[Future[list[_Prepared]], int], done: Iterable[Future[list[_Prepared]]]
+) -> Iterator[tuple[int, _Prepared]]:
+    for future in done:
+        position = pending.pop(future)
+        for prepared in future.result():
+            yield position, prepared
+
+
+# -- spool and replay ---------------------------------------------------------------------
+
+
+class _Spool:
+    """Prepared articles on disk, read back in publication order (undated last)."""
+
+    def __init__(self, path: Path) -> None:
+        self._db = sqlite3.connect(path)
+        self._db.execute("PRAGMA journal_mode=OFF")
+        self._db.execute("PRAGMA synchronous=OFF")
+        self._db.execute(
+            "CREATE TABLE spool (undated INTEGER, published REAL, sequence INTEGER, item BLOB)"
+        )
+        self._rows: list[tuple[int, float, int, bytes]] = []
+        self.size = 0
+
+    def add(self, item: _Prepared) -> None:
+        published = item.article.published_at if isinstance(item.article, Article) else None
+        self._rows.append(
+            (
+                published is None,
+                published.timestamp() if published else 0.0,
+                item.sequence,
+                pickle.dumps((item.article, item.reports), protocol=pickle.HIGHEST_PROTOCOL),
+            )
+        )
+        self.size += 1
+        if len(self._rows) >= 256:
+            self._flush()
+
+    def ordered(self) -> Iterator[tuple[Article, tuple[Report, ...]]]:
+        self._flush()
+        cursor = self._db.execute("SELECT item FROM spool ORDER BY undated, published, sequence")
+        for (blob,) in cursor:
+            # Our own records, written above by this process: not untrusted input.
+            yield pickle.loads(blob)  # noqa: S301
+
+    def close(self) -> None:
+        self._db.close()
+
+    def _flush(self) -> None:
+        self._db.executemany("INSERT INTO spool VALUES (?, ?, ?, ?)", self._rows)
+        self._rows.clear()
+
+
+def _replay_spool(
+    spool: _Spool,
+    outcome: ReplayResult,
+    store: Store,
+    rules: Ruleset,
+    policy: AlertPolicy,
+    now: datetime,
+    detect: Detector,
+    progress: Progress | None,
+) -> None:
+    clock: datetime | None = None
+    for done, (article, reports) in enumerate(spool.ordered(), start=1):
+        if article.published_at is not None:
+            clock = article.published_at if clock is None else max(clock, article.published_at)
+        result = process_article(
+            article,
+            store=store,
+            rules=rules,
+            now=clock or now,
+            policy=policy,
+            detect=detect,
+            reports=reports,
+        )
+        if result.rejected is not None:
+            outcome.duplicates += 1
+        else:
+            outcome.articles += 1
+        outcome.events_created += len(result.created)
+        outcome.events_updated += len(result.updated)
+        outcome.alerts += len(result.alerts)
+        if progress is not None:
+            progress.replaying(done=done, total=spool.size, events=outcome.events_created)
+
+
+def _count_skipped(outcome: ReplayResult, where: str, rejected: Rejected) -> None:
+    if rejected.stage == "relevance":
+        outcome.unread += 1
+        return
+    log.info("corpus_record_skipped", where=where, stage=rejected.stage, reason=rejected.reason)
+    outcome.skipped[f"{rejected.stage}: {rejected.reason}"] += 1
+
+
+# -- backtest -----------------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
 class Backtest:
-    score: Score
+    score: Score | None  # None without gold labels
     events: list[Event]
     replayed: ReplayResult
+    alerts: list[Alert]  # every alert the replay recorded (none were sent)
+    gold: list[GoldEvent]
+    published: dict[str, datetime]  # a gold document's URL -> when its article was published
 
 
 def backtest(
     paths: Sequence[Path],
-    gold_path: Path,
+    gold_path: Path | None,
     *,
     rules: Ruleset,
     now: datetime,
     detect: Detector = detect_events,
+    workers: int = 1,
+    progress: Progress | None = None,
 ) -> Backtest:
-    """Replay ``paths`` into a fresh temporary store and score its events against the gold."""
-    gold = read_gold(gold_path)
+    """Replay ``paths`` into a fresh temporary store and score its events against the gold
+    (when given)."""
+    gold = read_gold(gold_path) if gold_path is not None else None
     with tempfile.TemporaryDirectory(prefix="monitor-backtest-") as work:
         store = open_store(f"sqlite:///{Path(work) / 'backtest.db'}")
         store.upgrade()
         replayed = replay(
-            paths, store=store, rules=rules, policy=AlertPolicy(), now=now, detect=detect
+            paths,
+            store=store,
+            rules=rules,
+            policy=AlertPolicy(),
+            now=now,
+            detect=detect,
+            workers=workers,
+            progress=progress,
         )
         with store.begin() as conn:
             events = event_store.list_events(conn)
+            alerts = outbox_store.list_alerts(conn)
+            urls = {url for g in gold or () for url in g.urls}
+            published = article_store.published_at_of(conn, urls)
         store.engine.dispose()
-    return Backtest(score_events(events, gold), events, replayed)
+    score = score_events(events, gold) if gold is not None else None
+    return Backtest(score, events, replayed, alerts, gold or [], published)
 
 
 def read_gold(path: Path) -> list[GoldEvent]:
     """The tracked-base events of a gold file; CorpusError naming the line of a bad row."""
     gold: list[GoldEvent] = []
-    for where, row in _json_rows(path):
+    for _, (where, row) in _json_rows(path):
         if isinstance(row, CorpusProblem):
             raise CorpusError(f"gold: {row.where}: {row.message}")
         try:

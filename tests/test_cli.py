@@ -267,3 +267,36 @@ def test_events_as_geojson(config: Path) -> None:
     assert 43 < lon < 45
     assert 36 < lat < 37
     assert "location" not in harir["properties"]
+
+
+def test_replay_shows_progress_when_asked(config: Path) -> None:
+    """--progress draws the reading and replaying bars on stderr, with pages/s and events."""
+    code, out, err = _run(config, "replay", "--progress", "--workers", "1", str(SEEDS))
+    assert code == 0
+    assert "12 events created" in out
+    assert "reading" in err
+    assert "pages/s" in err
+    assert "replaying" in err
+    assert "12 events" in err
+    _, _, quiet = _run(config, "replay", "--workers", "1", str(SEEDS))
+    assert "pages/s" not in quiet  # not a terminal, not asked: no bars
+
+
+def test_backtest_report_without_gold(config: Path, tmp_path: Path) -> None:
+    """Without gold labels the report has no figures but every event, base and its timing;
+    --json, which prints the figures, asks for --gold."""
+    page, data = tmp_path / "r.html", tmp_path / "r.json"
+    code, out, _ = _run(
+        config, "backtest", str(SEEDS), "--html", str(page), "--report-json", str(data)
+    )
+    assert code == 0
+    assert f"wrote {page}" in out
+    report = json.loads(data.read_text())
+    assert report["figures"] is None
+    assert len(report["events"]) == 12
+    assert sum(base["attacks"] for base in report["bases"]) == 10
+    assert report["alert_timing"]["alerted"] == 12
+    assert "<svg" in page.read_text()
+    code, _, err = _run(config, "backtest", str(SEEDS), "--json")
+    assert code == 2
+    assert "--gold" in err

@@ -209,7 +209,7 @@ def test_directory_without_articles_is_an_error(
     """Replaying a directory with nothing to read says so instead of replaying nothing."""
     from monitor.errors import CorpusError
 
-    with pytest.raises(CorpusError, match=r"no \.txt, \.jsonl or \.warc files"):
+    with pytest.raises(CorpusError, match=r"no \.txt, \.html, \.jsonl or \.warc files"):
         replay([tmp_path], store=store, rules=rules, policy=AlertPolicy(), now=NOW)
 
 
@@ -249,3 +249,142 @@ def test_warc_response_records_are_replayed(store: Store, rules: Ruleset, tmp_pa
         (event,) = event_store.list_events(conn)
     assert (event.base_id, str(event.day)) == ("harir", "2024-01-28")
     assert event.sources[0].url == "https://news.example/harir"
+
+
+def _warc(path: Path, pages: list[tuple[str, bytes, str]]) -> None:
+    """A WARC.gz of HTML responses: (url, body, WARC-Date)."""
+    from io import BytesIO
+
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    with path.open("wb") as out:
+        writer = WARCWriter(out, gzip=True)
+        for uri, body, stamp in pages:
+            headers = StatusAndHeaders(
+                "200 OK", [("Content-Type", "text/html; charset=utf-8")], protocol="HTTP/1.1"
+            )
+            record = writer.create_warc_record(
+                uri,
+                "response",
+                payload=BytesIO(body),
+                http_headers=headers,
+                warc_headers_dict={"WARC-Date": stamp},
+            )
+            writer.write_record(record)
+
+
+def _page(text: str) -> bytes:
+    return f"<html><body><nav>Home</nav><article><p>{text}</p></article></body></html>".encode()
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_mixed_inputs_replay_in_publication_order(
+    store: Store, rules: Ruleset, tmp_path: Path, workers: int
+) -> None:
+    """A WARC, a directory of HTML pages (dated by its manifest) and JSON Lines, given newest
+    first, are replayed oldest first: the earliest report creates the event and raises its
+    alert, the later ones update it, whatever the order of the inputs and the workers."""
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    (pages / "first.html").write_bytes(
+        _page(
+            "A drone attack targeted Harir air base north of Erbil on Sunday evening, "
+            "Kurdistan Region security officials said."
+        )
+    )
+    (pages / "notes.html").write_bytes(_page("The city council met to discuss the budget."))
+    (pages / "manifest.jsonl").write_text(
+        json.dumps(
+            {
+                "file": "first.html",
+                "url": "https://news.example/first",
+                "published": "2024-01-28T20:00:00+00:00",
+            }
+        )
+        + "\n"
+    )
+    archive = tmp_path / "crawl.warc.gz"
+    _warc(
+        archive,
+        [
+            (
+                "https://news.example/second",
+                _page(
+                    "Two drones struck Harir air base on Sunday, officials said. The Islamic "
+                    "Resistance in Iraq claimed the attack on Harir."
+                ),
+                "2024-01-29T08:00:00Z",
+            )
+        ],
+    )
+    corpus = tmp_path / "later.jsonl"
+    corpus.write_text(
+        json.dumps(
+            {
+                "url": "https://news.example/third",
+                "published": "2024-01-30T09:00:00+00:00",
+                "text": "Sunday's drone attack on Harir air base caused no damage and no "
+                "casualties, the coalition said on Tuesday.",
+            }
+        )
+        + "\n"
+    )
+    result = replay(
+        [corpus, archive, pages],
+        store=store,
+        rules=rules,
+        policy=AlertPolicy(),
+        now=NOW,
+        workers=workers,
+    )
+    assert (result.records, result.unread, result.problem_count) == (4, 1, 0)
+    with store.begin() as conn:
+        (event,) = event_store.list_events(conn)
+        recorded = outbox_store.list_alerts(conn)
+    assert (event.base_id, str(event.day)) == ("harir", "2024-01-28")
+    assert event.first_reported_at == datetime(2024, 1, 28, 20, tzinfo=UTC)
+    assert event.sources[0].url == "https://news.example/first"
+    assert {s.url for s in event.sources} == {
+        "https://news.example/first",
+        "https://news.example/second",
+        "https://news.example/third",
+    }
+    assert (recorded[0].kind, recorded[0].created_at) == (
+        "event.created",
+        datetime(2024, 1, 28, 20, tzinfo=UTC),
+    )
+    assert all(a.kind == "event.updated" for a in recorded[1:])
+    assert [a.created_at for a in recorded] == sorted(a.created_at for a in recorded)
+
+
+def test_workers_find_what_one_process_finds(rules: Ruleset, tmp_path: Path) -> None:
+    """Preparing records in worker processes changes nothing in what is recorded."""
+    from monitor.store import open_store
+
+    found = []
+    for workers in (1, 2):
+        store = open_store(f"sqlite:///{tmp_path / f'{workers}.db'}")
+        store.upgrade()
+        result = replay(
+            [SEEDS, SEEDS_GOLD.parent / "seeds"],
+            store=store,
+            rules=rules,
+            policy=AlertPolicy(),
+            now=NOW,
+            workers=workers,
+        )
+        with store.begin() as conn:
+            found.append(
+                (
+                    result.articles,
+                    result.duplicates,
+                    [
+                        (e.key, _facts(e), [s.url for s in e.sources])
+                        for e in event_store.list_events(conn)
+                    ],
+                )
+            )
+        store.engine.dispose()
+    assert found[0] == found[1]
+    assert found[0][2]

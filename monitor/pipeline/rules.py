@@ -10,9 +10,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from monitor.errors import ConfigError
 from monitor.pipeline import lexicon
+from monitor.pipeline.relevance import compile_page_keys
 from monitor.pipeline.sentences import ascii_fold, fold
 from monitor.records import Base
 
@@ -37,7 +39,7 @@ class Ruleset:
     weak_bases: dict[str, str]
     base_word_after: re.Pattern[str]  # "[military] air base" after a weak alias
     base_word_before: re.Pattern[str]  # "garrison at" before a weak alias
-    page_keys: re.Pattern[bytes]  # a distinctive word of every alias, for raw pages
+    page_keys: Any  # RE2: a distinctive word of every alias, for raw pages (see relevance)
     weapons: tuple[tuple[str, re.Pattern[str]], ...]
     munitions: re.Pattern[str]
     groups: tuple[tuple[str, re.Pattern[str]], ...]
@@ -188,19 +190,16 @@ _GENERIC = frozenset(
 )
 
 
-def _page_keys(bases: Sequence[Base]) -> re.Pattern[bytes]:
-    """One regex of the longest token of every alias (strong and weak)."""
-    keys = set()
+def _page_keys(bases: Sequence[Base]) -> Any:
+    """The longest distinctive word of every alias (strong and weak), or the whole alias when
+    none of its words is distinctive ("Tower 22", "Union III")."""
+    keys: set[tuple[str, ...]] = set()
     for base in bases:
         for alias in (base.name, *base.aliases, *base.weak_aliases):
             tokens = [t for t in re.split(r"[^a-z0-9]+", ascii_fold(alias)) if t]
             distinctive = [t for t in tokens if t not in _GENERIC and len(t) >= 3]
-            if distinctive:
-                keys.add(re.escape(max(distinctive, key=len)))
-            else:  # "Tower 22", "Union III": the whole phrase, words apart by anything
-                keys.add(r"[^a-z0-9]*".join(re.escape(t) for t in tokens))
-    pattern = "|".join(sorted(keys, key=len, reverse=True)) or "(?!x)x"
-    return re.compile(rf"(?<![a-z0-9])(?:{pattern})(?![a-z0-9])".encode())
+            keys.add((max(distinctive, key=len),) if distinctive else tuple(tokens))
+    return compile_page_keys(keys)
 
 
 def _alias_tokens(alias: str, base_id: str) -> tuple[str, ...]:

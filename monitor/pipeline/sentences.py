@@ -110,7 +110,19 @@ def ascii_fold(text: str) -> str:
 
 def fold(text: str) -> str:
     """Lower-case, strip diacritics and unify punctuation, keeping every offset."""
-    return "".join(_fold_char(c) for c in text)
+    return text.translate(_ASCII_FOLDS if text.isascii() else _FOLDS)
+
+
+class _Folds(dict[int, str]):
+    """Code point -> its folded character, filled in on first sight (``str.translate``)."""
+
+    def __missing__(self, point: int) -> str:
+        folded = self[point] = _fold_char(chr(point))
+        return folded
+
+
+_FOLDS = _Folds()
+_ASCII_FOLDS = {point: _fold_char(chr(point)) for point in range(128)}
 
 
 def split_sentences(text: str) -> list[Sentence]:

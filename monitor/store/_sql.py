@@ -19,10 +19,15 @@ def insert_ignore(conn: Connection, table: Table, values: dict[str, Any]) -> int
     return None if row is None else int(row[0])
 
 
-def insert_ignore_pk(conn: Connection, table: Table, values: dict[str, Any]) -> bool:
-    """INSERT … ON CONFLICT DO NOTHING for a table without an id column; whether it inserted."""
+def insert_ignore_pk(
+    conn: Connection, table: Table, values: dict[str, Any] | list[dict[str, Any]]
+) -> bool:
+    """INSERT … ON CONFLICT DO NOTHING for a table without an id column, of one row or many;
+    whether it inserted any."""
+    if not values:
+        return False
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    result = conn.execute(dialect.insert(table).values(**values).on_conflict_do_nothing())
+    result = conn.execute(dialect.insert(table).on_conflict_do_nothing(), values)
     return bool(result.rowcount)
 
 

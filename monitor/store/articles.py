@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import cast
 
@@ -63,8 +63,8 @@ def set_report_count(conn: Connection, article_id: int, count: int) -> None:
 
 
 def add_paragraphs(conn: Connection, article_id: int, hashes: Sequence[str]) -> None:
-    for value in hashes:
-        insert_ignore_pk(conn, _paragraphs, {"hash": value, "article_id": article_id})
+    """Record an article's paragraph hashes (one statement; a hash already known is kept)."""
+    insert_ignore_pk(conn, _paragraphs, [{"hash": h, "article_id": article_id} for h in hashes])
 
 
 def most_shared_paragraphs(conn: Connection, hashes: Sequence[str]) -> tuple[int, int] | None:
@@ -79,3 +79,18 @@ def most_shared_paragraphs(conn: Connection, hashes: Sequence[str]) -> tuple[int
         .limit(1)
     ).first()
     return None if row is None else (int(row.article_id), int(row.shared))
+
+
+def published_at_of(conn: Connection, urls: Iterable[str]) -> dict[str, datetime]:
+    """When the recorded articles at these (canonical) URLs were published, where known."""
+    wanted = list(urls)
+    found: dict[str, datetime] = {}
+    for start in range(0, len(wanted), 500):
+        rows = conn.execute(
+            select(_articles.c.url, _articles.c.published_at).where(
+                _articles.c.url.in_(wanted[start : start + 500]),
+                _articles.c.published_at.is_not(None),
+            )
+        )
+        found.update({row.url: row.published_at for row in rows})
+    return found

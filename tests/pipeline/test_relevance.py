@@ -21,7 +21,8 @@ PAGES = sorted((SHARED / "fixtures" / "html").glob("*.html"))
 @pytest.mark.skipif(not DEV.is_file(), reason=f"development corpus not found at {DEV}")
 def test_every_article_with_a_tracked_report_passes(rules: Ruleset) -> None:
     """Each labelled article in which the extractor finds a tracked base passes the check,
-    as HTML and with its words split by tags."""
+    as UTF-8 HTML, as ASCII HTML with every other character an entity, as Windows-1252 and
+    as text."""
     checked = 0
     for line in DEV.read_text().splitlines():
         row = json.loads(line)
@@ -31,6 +32,9 @@ def test_every_article_with_a_tracked_report_passes(rules: Ruleset) -> None:
         checked += 1
         html = "<html><body><p>" + article.text.replace("\n", "</p><p>") + "</p></body></html>"
         assert may_name_a_base(html.encode(), rules), row["id"]
+        assert may_name_a_base(html.encode("ascii", "xmlcharrefreplace"), rules), row["id"]
+        assert may_name_a_base(html.encode("cp1252", "xmlcharrefreplace"), rules), row["id"]
+        assert may_name_a_base(article.text, rules), row["id"]
     assert checked > 30
 
 
@@ -40,13 +44,38 @@ def test_every_article_with_a_tracked_report_passes(rules: Ruleset) -> None:
         (b"<p>Drones hit <b>Ain</b> al-<i>Asad</i> air base</p>", True),
         ("<p>Rockets struck Ḥarīr air base</p>".encode(), True),
         (b"<p>Ain al-&#65;sad</p>", True),
+        (b"<p>Rockets struck Har&iacute;r air base</p>", True),
+        ("<p>Rockets struck Har\u00edr air base</p>".encode("cp1252"), True),
+        ("<p>Rockets struck ＨＡＲＩＲ</p>".encode(), True),
+        ("<p>Rockets struck H\u0323ari\u0301r</p>".encode(), True),
+        (b"<p>Rockets struck Ha&shy;rir</p>", True),
+        (b"<p>Drones hit <b>Tower</b>&nbsp;<i>22</i></p>", True),
+        ("<p>Rockets struck Harir</p>", True),
         ("Harir".encode("utf-16"), True),
         (b"<p>The city council voted on the budget.</p>", False),
+        ("<p>Der Stadtrat stimmte über den Haushalt ab. &uuml; &#8217;</p>".encode(), False),
+        (b"<p>Hariri said the towers were 220 m tall.</p>", False),
     ],
-    ids=["split-by-tags", "diacritics", "numeric-entity", "utf-16", "ordinary"],
+    ids=[
+        "split-by-tags",
+        "diacritics",
+        "numeric-entity",
+        "named-entity",
+        "windows-1252",
+        "fullwidth",
+        "combining-marks",
+        "soft-hyphen",
+        "phrase-across-tags",
+        "text",
+        "utf-16",
+        "ordinary",
+        "ordinary-with-accents",
+        "near-miss",
+    ],
 )
-def test_check_on_raw_bytes(rules: Ruleset, page: bytes, expected: bool) -> None:
-    """Tags, diacritics and pages it cannot judge pass; a page naming no base does not."""
+def test_check_on_raw_bytes(rules: Ruleset, page: bytes | str, expected: bool) -> None:
+    """Tags, diacritics, entities, legacy encodings and pages it cannot judge pass; a page
+    naming no base does not, whatever its accents and entities."""
     assert may_name_a_base(page, rules) is expected
 
 
