@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import html
-import io
 import json
 import os
 import re
@@ -44,12 +43,11 @@ sys.path.insert(0, str(ROOT))
 
 import trafilatura
 from warcio.archiveiterator import ArchiveIterator
-from warcio.statusandheaders import StatusAndHeaders
-from warcio.warcwriter import WARCWriter
 
 from monitor.pipeline.relevance import may_name_a_base
 from monitor.pipeline.rules import compile_rules
 from monitor.settings import load_settings
+from tests.archives import write_warc
 
 START = datetime(2024, 1, 1, tzinfo=UTC)
 _TEXT_RUN = re.compile(rb"(?<=>)[^<>]{12,}<")  # a run of text between tags
@@ -199,23 +197,7 @@ def _copies(pages: Sequence[Page | bytes], times: int) -> Iterator[Page]:
 
 
 def _write_warc(path: Path, pages: Iterator[Page]) -> int:
-    count = 0
-    with path.open("wb") as out:
-        writer = WARCWriter(out, gzip=True)
-        for url, body, day in pages:
-            headers = StatusAndHeaders(
-                "200 OK", [("Content-Type", "text/html; charset=utf-8")], protocol="HTTP/1.1"
-            )
-            record = writer.create_warc_record(
-                url,
-                "response",
-                payload=io.BytesIO(body),
-                http_headers=headers,
-                warc_headers_dict={"WARC-Date": day.strftime("%Y-%m-%dT%H:%M:%SZ")},
-            )
-            writer.write_record(record)
-            count += 1
-    return count
+    return write_warc(path, ((u, b, d.strftime("%Y-%m-%dT%H:%M:%SZ")) for u, b, d in pages))
 
 
 def _text(page: bytes) -> str:

@@ -287,7 +287,7 @@ def backtest(
     summary: dict[str, Any] | None = None
     if result.score is not None:
         summary = score_summary(result.score)
-        summary["articles"] = replayed.articles + replayed.duplicates
+        summary["articles"] = replayed.records
         summary["skipped_records"] = replayed.problem_count
     if html_path is not None or report_path is not None:
         from monitor.report import render_html

@@ -28,6 +28,7 @@ import tempfile
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -152,6 +153,13 @@ def replay(
                         records=outcome.records,
                         reports=reports,
                     )
+            if progress is not None:  # compressed inputs end short of their size
+                progress.reading(
+                    done_bytes=total_bytes,
+                    total_bytes=total_bytes,
+                    records=outcome.records,
+                    reports=reports,
+                )
             _replay_spool(spool, outcome, store, rules, policy, now, detect, progress)
         finally:
             spool.close()
@@ -398,12 +406,16 @@ def prepare(
     if isinstance(record, Rejected):
         return record, ()
     raw = record.body if isinstance(record, Page) else record.text
-    if not may_name_a_base(raw, rules):
-        return Rejected("relevance", "names_no_tracked_base", where), ()
-    article = record if isinstance(record, Article) else _extract(record)
-    if isinstance(article, Rejected):
-        return article, ()
-    return article, tuple(detect(article, rules))
+    try:
+        if not may_name_a_base(raw, rules):
+            return Rejected("relevance", "names_no_tracked_base", where), ()
+        article = record if isinstance(record, Article) else _extract(record)
+        if isinstance(article, Rejected):
+            return article, ()
+        return article, tuple(detect(article, rules))
+    except Exception as exc:  # noqa: BLE001 - one odd page must not end a replay of millions
+        log.error("record_failed", where=where, error=f"{type(exc).__name__}: {exc}"[:500])
+        return Rejected("prepare", "failed", f"{where}: {type(exc).__name__}"), ()
 
 
 def _extract(page: Page) -> Article | Rejected:
@@ -448,12 +460,18 @@ def _prepare_all(
         max_workers=workers, mp_context=context, initializer=_start_worker, initargs=(rules, detect)
     ) as pool:
         pending: dict[Future[list[_Prepared]], int] = {}
-        for position, task in _tasks(numbered):
-            pending[pool.submit(_prepare_task, task)] = position
-            while len(pending) >= workers * _IN_FLIGHT_PER_WORKER:
+        try:
+            for position, task in _tasks(numbered):
+                pending[pool.submit(_prepare_task, task)] = position
+                while len(pending) >= workers * _IN_FLIGHT_PER_WORKER:
+                    yield from _finished(pending, wait(pending, return_when=FIRST_COMPLETED).done)
+            while pending:
                 yield from _finished(pending, wait(pending, return_when=FIRST_COMPLETED).done)
-        while pending:
-            yield from _finished(pending, wait(pending, return_when=FIRST_COMPLETED).done)
+        except BrokenProcessPool as exc:
+            raise CorpusError(
+                "replay: a worker process died (out of memory, or a crash in a parser); "
+                "nothing was recorded: run again with --workers 1 to see which record"
+            ) from exc
 
 
 def _tasks(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from datetime import UTC, datetime
 from pathlib import Path
@@ -10,13 +11,15 @@ from typing import Any
 
 import pytest
 
+from monitor.pipeline.detect import detect_events
 from monitor.pipeline.rules import Ruleset
 from monitor.process import AlertPolicy
-from monitor.records import Event
+from monitor.records import Article, Event, Report
 from monitor.replay import replay
 from monitor.store import Store
 from monitor.store import events as event_store
 from monitor.store import outbox as outbox_store
+from tests.archives import write_warc
 from tests.conftest import SEEDS, SEEDS_GOLD
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
@@ -216,11 +219,6 @@ def test_directory_without_articles_is_an_error(
 def test_warc_response_records_are_replayed(store: Store, rules: Ruleset, tmp_path: Path) -> None:
     """HTML responses in a WARC.gz are read like pages, dated by WARC-Date; other records are
     passed over."""
-    from io import BytesIO
-
-    from warcio.statusandheaders import StatusAndHeaders
-    from warcio.warcwriter import WARCWriter
-
     page = (
         b"<html><head><title>Drones hit Harir</title></head><body><nav>Home</nav>"
         b"<article><p>Two drones targeted Harir air base north of Erbil on Sunday, Kurdistan "
@@ -228,50 +226,19 @@ def test_warc_response_records_are_replayed(store: Store, rules: Ruleset, tmp_pa
         b"</body></html>"
     )
     archive = tmp_path / "crawl.warc.gz"
-    with archive.open("wb") as out:
-        writer = WARCWriter(out, gzip=True)
-        for uri, kind, body in [
-            ("https://news.example/harir", "text/html; charset=utf-8", page),
-            ("https://news.example/logo.png", "image/png", b"\x89PNG"),
-        ]:
-            headers = StatusAndHeaders("200 OK", [("Content-Type", kind)], protocol="HTTP/1.1")
-            record = writer.create_warc_record(
-                uri,
-                "response",
-                payload=BytesIO(body),
-                http_headers=headers,
-                warc_headers_dict={"WARC-Date": "2024-01-29T08:00:00Z"},
-            )
-            writer.write_record(record)
+    write_warc(
+        archive,
+        [
+            ("https://news.example/harir", page, "2024-01-29T08:00:00Z"),
+            ("https://news.example/logo.png", b"\x89PNG", "2024-01-29T08:00:00Z", "image/png"),
+        ],
+    )
     result = replay([archive], store=store, rules=rules, policy=AlertPolicy(), now=NOW)
     assert result.problems == []
     with store.begin() as conn:
         (event,) = event_store.list_events(conn)
     assert (event.base_id, str(event.day)) == ("harir", "2024-01-28")
     assert event.sources[0].url == "https://news.example/harir"
-
-
-def _warc(path: Path, pages: list[tuple[str, bytes, str]]) -> None:
-    """A WARC.gz of HTML responses: (url, body, WARC-Date)."""
-    from io import BytesIO
-
-    from warcio.statusandheaders import StatusAndHeaders
-    from warcio.warcwriter import WARCWriter
-
-    with path.open("wb") as out:
-        writer = WARCWriter(out, gzip=True)
-        for uri, body, stamp in pages:
-            headers = StatusAndHeaders(
-                "200 OK", [("Content-Type", "text/html; charset=utf-8")], protocol="HTTP/1.1"
-            )
-            record = writer.create_warc_record(
-                uri,
-                "response",
-                payload=BytesIO(body),
-                http_headers=headers,
-                warc_headers_dict={"WARC-Date": stamp},
-            )
-            writer.write_record(record)
 
 
 def _page(text: str) -> bytes:
@@ -305,7 +272,7 @@ def test_mixed_inputs_replay_in_publication_order(
         + "\n"
     )
     archive = tmp_path / "crawl.warc.gz"
-    _warc(
+    write_warc(
         archive,
         [
             (
@@ -388,3 +355,48 @@ def test_workers_find_what_one_process_finds(rules: Ruleset, tmp_path: Path) -> 
         store.engine.dispose()
     assert found[0] == found[1]
     assert found[0][2]
+
+
+def _fails_on_tanf(article: Article, rules: Ruleset) -> list[Report]:
+    if "Tanf" in article.text:
+        raise RecursionError("maximum recursion depth exceeded")
+    return detect_events(article, rules)
+
+
+def _dies_on_tanf(article: Article, rules: Ruleset) -> list[Report]:
+    if "Tanf" in article.text:
+        os._exit(3)  # a worker killed mid-record (out of memory, a parser's crash)
+    return detect_events(article, rules)
+
+
+def test_a_record_that_breaks_the_extractor_is_skipped(store: Store, rules: Ruleset) -> None:
+    """An unexpected error on one record is counted against it; the rest is replayed."""
+    result = replay(
+        [SEEDS], store=store, rules=rules, policy=AlertPolicy(), now=NOW, detect=_fails_on_tanf
+    )
+    assert result.skipped == {"prepare: failed": 1}
+    assert result.articles == 4
+    with store.begin() as conn:
+        assert "al-tanf" not in {e.base_id for e in event_store.list_events(conn)}
+
+
+def test_a_dead_worker_is_a_clear_error(rules: Ruleset, tmp_path: Path) -> None:
+    """A worker process that dies ends the replay with an error saying what to do, before
+    anything is recorded."""
+    from monitor.errors import CorpusError
+    from monitor.store import open_store
+
+    store = open_store(f"sqlite:///{tmp_path / 'm.db'}")
+    store.upgrade()
+    with pytest.raises(CorpusError, match=r"a worker process died.*--workers 1"):
+        replay(
+            [SEEDS],
+            store=store,
+            rules=rules,
+            policy=AlertPolicy(),
+            now=NOW,
+            detect=_dies_on_tanf,
+            workers=2,
+        )
+    with store.begin() as conn:
+        assert event_store.list_events(conn) == []
