@@ -6,7 +6,8 @@ command (a subprocess, with its worker processes) on archives built here from
 of ../shared/corpus (dev.jsonl and the seeds), wrapped in HTML:
 
 - baseline: trafilatura alone (``trafilatura.bare_extraction``, one process, the options the
-  monitor uses) on the fixture pages, and on the pages of the "needs extraction" WARC;
+  monitor uses, a fresh process) on the fixture pages, and on the pages of each WARC;
+- "all": a WARC of the 150 fixture pages and the 78 labelled articles;
 - "needs extraction": a WARC whose every page can name a tracked base (the labelled articles
   and the fixture pages the raw-bytes check lets through), so every page is extracted;
 - "sparse": a WARC where nine pages in ten cannot name a base (fixture pages the check skips);
@@ -102,6 +103,7 @@ def main() -> int:
         archives: dict[tuple[str, int], Path] = {}
         runs: list[tuple[str, Path, float | None]] = []  # name, archive unit 1x, baseline
         for name, unit, copies in (
+            ("all fixture pages and labelled articles", [*labelled, *ordinary], 1),
             ("needs extraction", needs, 3),
             ("sparse (9 in 10 cannot name a base)", sparse, 1),
         ):

@@ -427,6 +427,26 @@ def _extract(page: Page) -> Article | Rejected:
     return article
 
 
+_WARM_UP = Page(
+    (
+        "<!doctype html><html lang='en'><head><meta charset='utf-8'><title>Drones hit Harir air"
+        " base | News</title><meta property='article:published_time' content='2024-01-28T20:00"
+        ":00Z'><meta name='author' content='Staff'><link rel='canonical' href='https://news."
+        "example/harir'></head><body><header><nav><a href='/'>Home</a> <a href='/world'>World"
+        "</a></nav></header><main><article><h1>Drones hit Harir air base</h1><p class='byline'"
+        ">By Staff, 28 January 2024</p><p>Two drones targeted Harir air base north of Erbil on"
+        " Sunday evening, Kurdistan Region security officials said.</p><p>The Islamic "
+        "Resistance in Iraq claimed the attack, the third on the base this month; there were "
+        "no casualties and no damage, a coalition spokesman said on Monday.</p><table><tr><td>"
+        "Rockets</td><td>3</td></tr></table><ul><li>Related: attacks on US bases</li></ul>"
+        "</article></main><aside><a href='/more'>More stories</a></aside><footer><p>© News "
+        "2024. All rights reserved.</p></footer></body></html>"
+    ),
+    "https://news.example/harir",
+    None,
+    None,
+)  # a typical news page, prepared once before the workers start (see _prepare_all)
+
 _Task = list[tuple[int, str, Article | Page | Rejected]]
 _worker: tuple[Ruleset, Detector] | None = None
 
@@ -454,7 +474,9 @@ def _prepare_all(
         for position, (seq, where, record) in numbered:
             yield position, _Prepared(seq, where, *prepare(record, where, rules, detect))
         return
-    # fork: the workers inherit the compiled rules instead of compiling them again.
+    # fork: the workers inherit the compiled rules instead of compiling them again, and what
+    # the extractors build on first use (their regexes, parsers, tables), warmed up here once.
+    prepare(_WARM_UP, "warm-up", rules, detect)
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(
         max_workers=workers, mp_context=context, initializer=_start_worker, initargs=(rules, detect)
