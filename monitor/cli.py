@@ -121,8 +121,8 @@ def run(obj: _Context, once: bool) -> None:
 _WORKERS = click.option(
     "--workers",
     type=click.IntRange(min=1),
-    default=os.cpu_count() or 1,
-    show_default="the number of CPUs",
+    default=len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1,
+    show_default="the CPUs this process may use",
     help="Processes that extract pages and run the extractor.",
 )
 _PROGRESS = click.option(
@@ -390,7 +390,7 @@ class _TerminalProgress:
         bar = self._bar("reading", total_bytes, unit="B", unit_scale=True)
         rate = records / max(time.monotonic() - self._started, 1e-6)
         bar.set_postfix_str(f"{records} pages, {rate:.0f} pages/s, {reports} reports", False)
-        bar.update(done_bytes - bar.n)
+        bar.update(max(0, done_bytes - bar.n))  # workers finish out of order: never back
 
     def replaying(self, *, done: int, total: int, events: int) -> None:
         bar = self._bar("replaying", total, unit=" articles")

@@ -59,6 +59,7 @@ TEXT_SUFFIXES = (".txt", ".text")
 PAGE_SUFFIXES = (".html", ".htm")
 WARC_SUFFIXES = (".warc", ".warc.gz")
 MAX_PROBLEMS_KEPT = 200  # the rest are counted (and logged)
+MAX_PAGE_BYTES = 20_000_000  # larger "pages" are not articles (trafilatura's own limit)
 _BATCH_RECORDS = 16  # records per task sent to a worker
 _BATCH_BYTES = 4 << 20
 _IN_FLIGHT_PER_WORKER = 4  # tasks queued per worker: enough to keep it busy, no more
@@ -271,6 +272,9 @@ def _read_file(
 ) -> Iterator[tuple[int, _Record | CorpusProblem]]:
     """A seed-style text file or an HTML page, with its manifest row (if any)."""
     path, where = source.path, str(source.path)
+    if source.kind == "page" and source.size > MAX_PAGE_BYTES:
+        yield source.size, (where, _too_large(where))
+        return
     try:
         raw = path.read_bytes()
         published = parse_published(meta.get("published"))
@@ -302,7 +306,8 @@ def _read_warc(path: Path) -> Iterator[tuple[int, _Record | CorpusProblem]]:
     try:
         handle = path.open("rb")
     except OSError as exc:
-        raise CorpusError(f"replay: {path}: cannot read: {exc.strerror}") from exc
+        yield 0, CorpusProblem(str(path), f"cannot read: {exc.strerror}")
+        return
     with handle:
         try:
             for number, record in enumerate(ArchiveIterator(handle), start=1):
@@ -317,13 +322,24 @@ def _read_warc(path: Path) -> Iterator[tuple[int, _Record | CorpusProblem]]:
                     dated = parse_published(record.rec_headers.get_header("WARC-Date"))
                 except ValueError:
                     dated = None
-                body = record.content_stream().read()
+                body = record.content_stream().read(MAX_PAGE_BYTES + 1)
+                if len(body) > MAX_PAGE_BYTES:
+                    yield handle.tell(), (where, _too_large(where))
+                    continue
                 yield handle.tell(), (where, Page(body, url, None, dated))
-        except ArchiveLoadFailed as exc:
-            yield handle.tell(), CorpusProblem(str(path), f"not a WARC file ({exc})")
+        except ArchiveLoadFailed:
+            # (its message quotes the bytes it found: no use on a terminal)
+            yield handle.tell(), CorpusProblem(str(path), "not a WARC file, or a damaged one")
 
 
 def _read_jsonl(path: Path) -> Iterator[tuple[int, _Record | CorpusProblem]]:
+    try:
+        yield from _jsonl_records(path)
+    except CorpusError as exc:  # the file cannot be opened: the others are still read
+        yield 0, CorpusProblem(str(path), str(exc).rsplit(": ", 1)[-1])
+
+
+def _jsonl_records(path: Path) -> Iterator[tuple[int, _Record | CorpusProblem]]:
     for position, (where, row) in _json_rows(path):
         if isinstance(row, CorpusProblem):
             yield position, row
@@ -341,10 +357,16 @@ def _read_jsonl(path: Path) -> Iterator[tuple[int, _Record | CorpusProblem]]:
                 yield position, (where, Rejected("corpus", "empty", where))
                 continue
             yield position, (where, parse_json_article({**row, "title": title}, url=url, text=text))
+        elif page is not None and len(page) > MAX_PAGE_BYTES:
+            yield position, (where, _too_large(where))
         elif page is not None:
             yield position, (where, Page(page, url, published, None, title))
         else:
             yield position, CorpusProblem(where, 'record has neither "text" nor "html"')
+
+
+def _too_large(where: str) -> Rejected:
+    return Rejected("corpus", "too_large", f"{where}: over {MAX_PAGE_BYTES} bytes")
 
 
 def _text_field(row: dict[str, Any], name: str) -> str | None:
@@ -405,9 +427,10 @@ def prepare(
     name a tracked base is not extracted; a page is extracted, then the extractor runs."""
     if isinstance(record, Rejected):
         return record, ()
-    raw = record.body if isinstance(record, Page) else record.text
+    body = record.body if isinstance(record, Page) else record.text
+    title = record.title or ""  # the extractor reads the title too
     try:
-        if not may_name_a_base(raw, rules):
+        if not may_name_a_base(body, rules) and not (title and may_name_a_base(title, rules)):
             return Rejected("relevance", "names_no_tracked_base", where), ()
         article = record if isinstance(record, Article) else _extract(record)
         if isinstance(article, Rejected):

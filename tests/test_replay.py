@@ -400,3 +400,58 @@ def test_a_dead_worker_is_a_clear_error(rules: Ruleset, tmp_path: Path) -> None:
         )
     with store.begin() as conn:
         assert event_store.list_events(conn) == []
+
+
+def test_oversized_pages_are_skipped_unread(
+    store: Store, rules: Ruleset, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A "page" over the size limit (a video, a dump) is counted, never read into memory."""
+    import monitor.replay
+
+    monkeypatch.setattr(monitor.replay, "MAX_PAGE_BYTES", 2000)
+    huge = _page("Rockets hit Harir air base on Monday, officials said. " + "x " * 2000)
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    (pages / "huge.html").write_bytes(huge)
+    write_warc(
+        tmp_path / "a.warc.gz", [("https://news.example/huge", huge, "2024-01-29T08:00:00Z")]
+    )
+    result = replay(
+        [pages, tmp_path / "a.warc.gz"], store=store, rules=rules, policy=AlertPolicy(), now=NOW
+    )
+    assert result.skipped == {"corpus: too_large": 2}
+    assert result.articles == 0
+
+
+def test_an_article_naming_its_base_only_in_its_title_is_read(
+    store: Store, rules: Ruleset, tmp_path: Path
+) -> None:
+    """The relevance check reads the title too, as the extractor does."""
+    corpus = tmp_path / "titled.jsonl"
+    corpus.write_text(
+        json.dumps(
+            {
+                "url": "https://news.example/titled",
+                "published": "2024-01-28T20:00:00+00:00",
+                "title": "Drones attack Ain al-Asad air base",
+                "text": "Two drones attacked the base on Sunday evening, Iraqi security "
+                "officials said. There were no casualties.",
+            }
+        )
+        + "\n"
+    )
+    result = replay([corpus], store=store, rules=rules, policy=AlertPolicy(), now=NOW)
+    assert (result.unread, result.articles) == (0, 1)
+
+
+def test_gold_documents_named_by_file_are_dated(store: Store, rules: Ruleset) -> None:
+    """A gold label's bare file name finds the article replayed from that file (and only it:
+    "_" in a name is no wildcard)."""
+    from monitor.store import articles as article_store
+
+    replay([SEEDS], store=store, rules=rules, policy=AlertPolicy(), now=NOW)
+    name = "000_346e118d387ee447.txt"
+    with store.begin() as conn:
+        found = article_store.published_at_of(conn, [name, name.replace("_", "x", 1)])
+    assert list(found) == [name]
+    assert found[name].tzinfo is not None

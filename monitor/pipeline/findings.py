@@ -86,15 +86,15 @@ def _earliest_labelled(
 
 
 def _timing(event: Event, alerts: Sequence[Alert], labelled: datetime | None) -> dict[str, Any]:
-    times = [s.published_at for s in event.sources if s.published_at is not None]
-    if labelled is not None:
-        times.append(labelled)
+    dated = [s.published_at for s in event.sources if s.published_at is not None]
+    times = [*dated, *([labelled] if labelled is not None else [])]
     first = min(times) if times else None
     own = sorted((a for a in alerts if a.event_id == event.id), key=lambda a: a.created_at)
     created = next((a for a in own if a.kind == "event.created"), None)
 
     def delay(at: datetime) -> float | None:
-        return round((at - first).total_seconds(), 1) if first is not None else None
+        # Undated articles are replayed last, at the latest time seen: no delay to speak of.
+        return round((at - first).total_seconds(), 1) if first is not None and dated else None
 
     return {
         "first_report_at": first.isoformat() if first else None,

@@ -6,16 +6,17 @@ backtest reads name no base. ``may_name_a_base`` looks for a distinctive word of
 permissive as the extractor, which matches an alias only where its letters are characters of
 the text that fold to those letters. In the raw bytes such a character is the ASCII letter in
 either case, a non-ASCII letter ("ī", fullwidth "ｈ"), or an HTML entity; combining marks and
-invisible characters may sit between letters, and tags and entities between words. The check
-runs in tiers, cheapest first:
+invisible characters may sit between letters, inline tags inside a word, and tags and entities
+between words. The check runs in tiers, cheapest first, each an RE2 scan (no backtracking):
 
-1. the keys as written, in the ASCII-lower-cased bytes (one RE2 scan: no backtracking);
-2. when the page holds non-ASCII letters or marks, or entities that may stand for them: the
-   same scan after each of them is folded to ASCII in place;
-3. when the page is not UTF-8: the page decoded (as UTF-8 and as Windows-1252), its entities
-   resolved, folded to ASCII, then the same scan.
+1. the keys as written, in the ASCII-lower-cased bytes (attributes included: a page's title
+   may come from its metadata);
+2. when the page holds characters or entities that may stand for letters (or hide between
+   them): the same scan after each is folded in place as the extractor folds it;
+3. the same scan on the text without its tags ("<b>A</b>sad").
 
-Pages it cannot judge (UTF-16 and the like) pass.
+A page that is not UTF-8 is decoded in the charset it declares (else Windows-1252), folded and
+scanned the same way; pages it cannot judge (UTF-16, an unknown charset) pass.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ import html
 import re
 import unicodedata
 from collections.abc import Iterable
-from functools import cache
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 import re2
@@ -35,22 +36,39 @@ if TYPE_CHECKING:
     from monitor.pipeline.rules import Ruleset
 
 _ASCII = bytes(range(128))
-_ENTITY = re.compile(rb"&#?[a-z0-9]+;?")
+_ENTITY = re.compile(rb"&#?[A-Za-z0-9]+;?")
+_TAG = re.compile(rb"<[^>]*>")
+_CHARSET = re.compile(rb"""charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
+_INVISIBLE = frozenset({"Mn", "Me", "Cf"})  # combining marks, soft hyphens, zero-width space
 # Between the words of an alias: spaces and punctuation, entities, tags.
 _GAP = rb"(?:[^a-z0-9&<]|&#?[a-z0-9]+;?|<[^>]*>)*"
 
 
-def compile_page_keys(keys: Iterable[tuple[str, ...]]) -> Any:
-    """One RE2 pattern over ASCII-lower-cased bytes for the given keys, each one or more folded
-    ASCII words (found in order, whole)."""
+def compile_page_keys(keys: Iterable[tuple[tuple[str, ...], str, str]]) -> Any:
+    """One RE2 pattern over ASCII-lower-cased bytes for the given keys: each one or more folded
+    ASCII words found in order, then the letter or digit that may touch it on each side ("" at
+    an alias's edge): the extractor allows nothing between an alias's words, so "AinAlAsad"
+    names Ain al-Asad, while "Hariri" does not name Harir."""
     body = b"|".join(
-        sorted(_GAP.join(re.escape(word.encode()) for word in key) for key in set(keys))
+        sorted(
+            _edge(b"^", before)
+            + _GAP.join(re.escape(word.encode()) for word in words)
+            + _edge(b"$", after)
+            for words, before, after in set(keys)
+        )
     )
     options = re2.Options()
     options.encoding = re2.Options.Encoding.LATIN1  # bytes, not UTF-8 text
     options.log_errors = False
-    return re2.compile(
-        rb"(?:^|[^a-z0-9])(?:" + (body or rb"[^\x00-\xff]") + rb")(?:[^a-z0-9]|$)", options
+    return re2.compile(body or rb"[^\x00-\xff]", options)
+
+
+def _edge(anchor: bytes, touching: str) -> bytes:
+    """What may stand beside a key: the page's edge, a non-alphanumeric, or ``touching``."""
+    return (
+        b"(?:"
+        + b"|".join([anchor, rb"[^a-z0-9]", *([re.escape(touching.encode())] if touching else [])])
+        + b")"
     )
 
 
@@ -63,49 +81,63 @@ def may_name_a_base(raw: bytes | str, rules: Ruleset) -> bool:
     lowered = page.lower()
     if keys.search(lowered):
         return True
-    # Tier 2: the characters and entities that may stand for letters, folded in place (a
-    # UTF-8 sequence cannot start inside another, so each replacement is exact).
-    disguises: set[bytes] = set()
     high = lowered.translate(None, _ASCII)
     if high:
         try:
-            characters = set(high.decode("utf-8"))
+            page.decode("utf-8")  # the whole page: legacy bytes can pair up as UTF-8
         except UnicodeDecodeError:
-            return _decoded_search(page, keys)  # tier 3: a legacy encoding
-        disguises.update(c.encode() for c in characters if _may_stand_in_a_word(c))
-    if b"&" in lowered:
-        disguises.update(e for e in set(_ENTITY.findall(lowered)) if _entity_may_stand_in_a_word(e))
-    if not disguises:
-        return False
-    pattern = b"|".join(re.escape(d) for d in sorted(disguises, key=len, reverse=True))
-    folded = re.sub(pattern, lambda match: _fold_unit(match.group()), lowered)
-    return keys.search(folded) is not None
+            return _decoded_search(page, keys)
+    # The characters and entities that may stand for letters (or hide between them), folded
+    # in place: a UTF-8 sequence cannot start inside another, so each replacement is exact.
+    disguises = {c.encode(): _fold(c) for c in set(high.decode()) if _may_stand_in_a_word(c)}
+    if b"&" in page:
+        for entity in set(_ENTITY.findall(page)):  # entity names are case-sensitive
+            if _entity_may_stand_in_a_word(entity):
+                disguises[entity.lower()] = _fold(html.unescape(entity.decode("ascii")))
+    if disguises:
+        pattern = b"|".join(re.escape(d) for d in sorted(disguises, key=len, reverse=True))
+        lowered = re.sub(pattern, lambda match: disguises[match.group()], lowered)
+        if keys.search(lowered):
+            return True
+    # Inline tags inside a word ("<b>A</b>sad"): the text without its tags.
+    return keys.search(_TAG.sub(b"", lowered)) is not None
 
 
 def _decoded_search(page: bytes, keys: Any) -> bool:
-    for encoding in ("utf-8", "cp1252"):
+    """A page that is not UTF-8: decoded in the charset it declares (else Windows-1252), its
+    entities resolved, folded to ASCII; a charset Python does not know passes."""
+    declared = _CHARSET.search(page[:4096])
+    encoding = declared.group(1).decode("ascii") if declared else "cp1252"
+    try:
         text = html.unescape(page.decode(encoding, errors="replace"))
-        if keys.search(ascii_fold(text).encode("ascii")):
-            return True
-    return False
+    except LookupError:
+        return True
+    folded = ascii_fold(text).encode("ascii")
+    return bool(keys.search(folded) or keys.search(_TAG.sub(b"", folded)))
 
 
-@cache
-def _fold_unit(unit: bytes) -> bytes:
-    text = html.unescape(unit.decode("ascii")) if unit[:1] == b"&" else unit.decode("utf-8")
-    return ascii_fold(text).lower().encode("ascii")
+def _fold(text: str) -> bytes:
+    """Characters as the extractor folds them (the first letter of their decomposition), or
+    as ASCII folding has them; combining marks and invisible characters dropped."""
+    out = []
+    for char in text:
+        if unicodedata.category(char) in _INVISIBLE:
+            continue
+        first = unicodedata.normalize("NFKD", char)[:1].lower()[:1]
+        out.append(first if first.isascii() and first.isalnum() else ascii_fold(char))
+    return "".join(out).encode("ascii", errors="ignore")
 
 
-@cache
+@lru_cache(maxsize=8192)
 def _may_stand_in_a_word(char: str) -> bool:
     """A character that folds to an ASCII letter or digit, or may sit between the letters of
     a word unseen (a combining mark, a soft hyphen, a zero-width space)."""
-    return unicodedata.category(char) in {"Mn", "Me", "Cf"} or any(
+    return unicodedata.category(char) in _INVISIBLE or any(
         c.isascii() and c.isalnum() for c in unicodedata.normalize("NFKD", char)
     )
 
 
-@cache
+@lru_cache(maxsize=8192)
 def _entity_may_stand_in_a_word(entity: bytes) -> bool:
     text = entity.decode("ascii")
     decoded = html.unescape(text)

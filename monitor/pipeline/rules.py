@@ -192,13 +192,21 @@ _GENERIC = frozenset(
 
 def _page_keys(bases: Sequence[Base]) -> Any:
     """The longest distinctive word of every alias (strong and weak), or the whole alias when
-    none of its words is distinctive ("Tower 22", "Union III")."""
-    keys: set[tuple[str, ...]] = set()
+    none of its words is distinctive ("Tower 22", "Union III"); each with the letters that
+    may touch it where the alias's words run together: the end of the word before, the start
+    of the word after ("" at the alias's edges)."""
+    keys: set[tuple[tuple[str, ...], str, str]] = set()
     for base in bases:
         for alias in (base.name, *base.aliases, *base.weak_aliases):
             tokens = [t for t in re.split(r"[^a-z0-9]+", ascii_fold(alias)) if t]
             distinctive = [t for t in tokens if t not in _GENERIC and len(t) >= 3]
-            keys.add((max(distinctive, key=len),) if distinctive else tuple(tokens))
+            if not distinctive:
+                keys.add((tuple(tokens), "", ""))
+                continue
+            at = tokens.index(max(distinctive, key=len))
+            before = tokens[at - 1][-1] if at > 0 else ""
+            after = tokens[at + 1][0] if at + 1 < len(tokens) else ""
+            keys.add(((tokens[at],), before, after))
     return compile_page_keys(keys)
 
 

@@ -9,15 +9,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from monitor.errors import StoreError
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 __all__ = ["MIGRATIONS_DIR", "Store", "Transaction", "open_store"]
 
@@ -56,6 +56,8 @@ class Store:
 
     def upgrade(self) -> None:
         """Apply every migration up to head (``monitor db upgrade``)."""
+        from alembic import command  # Alembic is only needed here: the CLI starts faster
+
         try:
             with self.engine.begin() as conn:
                 config = _alembic_config(conn)
@@ -64,10 +66,14 @@ class Store:
             raise StoreError(f"store: upgrade failed: {_first_line(exc)}") from exc
 
     def current_revision(self) -> str | None:
+        from alembic.runtime.migration import MigrationContext
+
         with self.engine.connect() as conn:
             return MigrationContext.configure(conn).get_current_revision()
 
     def head_revision(self) -> str | None:
+        from alembic.script import ScriptDirectory
+
         return ScriptDirectory.from_config(_alembic_config(None)).get_current_head()
 
     def is_at_head(self) -> bool:
@@ -118,6 +124,8 @@ def _sqlite_begin_immediate(conn: Connection) -> None:
 
 
 def _alembic_config(conn: Connection | None) -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     if conn is not None:

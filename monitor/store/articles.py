@@ -82,15 +82,20 @@ def most_shared_paragraphs(conn: Connection, hashes: Sequence[str]) -> tuple[int
 
 
 def published_at_of(conn: Connection, urls: Iterable[str]) -> dict[str, datetime]:
-    """When the recorded articles at these (canonical) URLs were published, where known."""
-    wanted = list(urls)
+    """When the recorded articles at these (canonical) URLs were published, where known; a
+    bare file name (a gold label's ``file``) stands for any URL ending in it."""
     found: dict[str, datetime] = {}
-    for start in range(0, len(wanted), 500):
-        rows = conn.execute(
-            select(_articles.c.url, _articles.c.published_at).where(
-                _articles.c.url.in_(wanted[start : start + 500]),
-                _articles.c.published_at.is_not(None),
-            )
+    for name in urls:
+        wanted = (
+            _articles.c.url == name
+            if "://" in name
+            else or_(_articles.c.url == name, _articles.c.url.endswith("/" + name, autoescape=True))
         )
-        found.update({row.url: row.published_at for row in rows})
+        row = conn.execute(
+            select(func.min(_articles.c.published_at)).where(
+                wanted, _articles.c.published_at.is_not(None)
+            )
+        ).scalar_one()
+        if row is not None:
+            found[name] = row
     return found

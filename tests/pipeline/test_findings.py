@@ -111,3 +111,35 @@ def test_alert_timing_against_sources_and_gold() -> None:
         "p90_delay_s": 86400.0,
         "max_delay_s": 86400.0,
     }
+
+
+def test_an_event_of_undated_articles_has_no_delay() -> None:
+    """Undated articles are replayed last, at the latest time seen: their events are alerted,
+    but no delay is claimed for them, even against a dated label."""
+    undated = _sourced(1, "harir", None, None)  # type: ignore[arg-type]
+    report = _report(
+        [undated],
+        [_alert(1, 1, "event.created", T0 + timedelta(days=30))],
+        matched=[
+            (
+                GoldEvent(
+                    "D",
+                    frozenset({"https://news.example/1/0"}),
+                    "harir",
+                    None,
+                    frozenset(),
+                    None,
+                    None,
+                    "unknown",
+                    False,
+                ),
+                undated,
+            )
+        ],
+        published={"https://news.example/1/0": T0},
+    )
+    (timing,) = (e["alert"] for e in report["events"])
+    assert timing["first_report_at"] == T0.isoformat()
+    assert timing["alerted_at"] is not None
+    assert timing["delay_s"] is None
+    assert report["alert_timing"]["median_delay_s"] is None

@@ -51,6 +51,23 @@ def test_every_article_with_a_tracked_report_passes(rules: Ruleset) -> None:
         (b"<p>Rockets struck Ha&shy;rir</p>", True),
         (b"<p>Drones hit <b>Tower</b>&nbsp;<i>22</i></p>", True),
         ("<p>Rockets struck Harir</p>", True),
+        ("Drones hit AinAlAsad and #AlTanf overnight", True),
+        ("Rockets hit Harirairbase", True),
+        (b"<p><span class='dropcap'>T</span>ower 22 was hit</p>", True),
+        (b"<p>Ain al-As<span>ad</span> air base</p>", True),
+        (
+            "<p>Rockets struck Har\u00edr air base. \u201cNo damage,\u201d he said.</p>".encode(
+                "cp1252"
+            ),
+            True,
+        ),
+        (b"<p>Rockets struck &HilbertSpace;arir air base</p>", True),
+        (
+            "<meta charset='shift_jis'><p>ロケット弾が Ｈａｒｉｒ air base を攻撃</p>".encode(
+                "shift_jis"
+            ),
+            True,
+        ),
         ("Harir".encode("utf-16"), True),
         (b"<p>The city council voted on the budget.</p>", False),
         ("<p>Der Stadtrat stimmte über den Haushalt ab. &uuml; &#8217;</p>".encode(), False),
@@ -67,6 +84,13 @@ def test_every_article_with_a_tracked_report_passes(rules: Ruleset) -> None:
         "soft-hyphen",
         "phrase-across-tags",
         "text",
+        "words-run-together",
+        "alias-run-together",
+        "tag-inside-a-word",
+        "tags-inside-a-word",
+        "windows-1252-with-quotes",
+        "case-sensitive-entity",
+        "shift-jis",
         "utf-16",
         "ordinary",
         "ordinary-with-accents",
