@@ -28,7 +28,7 @@ from sqlalchemy.engine import make_url
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.crashloop import BASES, PAGE, rss
+from tests.crashloop import BASES, PAGE, configure, rss
 from tests.loopback import Site, serve
 
 FEEDS = 40
@@ -86,23 +86,13 @@ def _measure(backend: str, replicas: int, pg_url: str, window: float) -> tuple[f
                 items.append((path, f"Report {f}-{i}", today))
             site.put(f"/feed{f}.xml", "application/rss+xml", rss(site.base_url, items))
         database, drop = _database(backend, pg_url, Path(work))
-        shipped = (ROOT / "config.yaml").read_text()
-        config = Path(work) / "config.yaml"
-        config.write_text(
-            "feeds:\n"
-            + "".join(
-                f"  - {{name: f{f}, url: '{site.base_url}/feed{f}.xml', interval: 1s}}\n"
-                for f in range(FEEDS)
-            )
-            + "alerts:\n  max_article_age: null\n"
-            + shipped[shipped.index("\nbases:") :]
+        env = configure(
+            Path(work),
+            site.base_url,
+            feeds=[(f"f{f}", f"/feed{f}.xml") for f in range(FEEDS)],
+            webhook=False,
+            database=database,
         )
-        env = {
-            **os.environ,
-            "MONITOR_CONFIG": str(config),
-            "PYTHONPATH": str(ROOT),
-            "MONITOR_DATABASE_URL": database,
-        }
         monitor = [sys.executable, "-m", "monitor", "--log-level", "error"]
         try:
             subprocess.run([*monitor, "db", "upgrade"], env=env, check=True, capture_output=True)

@@ -1,14 +1,8 @@
 """Replay archived corpora through the same unit of work as the daemon: ``replay``.
 
-Inputs, mixed freely in one run: directories (of seed-style ``.txt`` files with an optional
-``manifest.jsonl`` giving ``file``, ``url``, ``published``, ``title``; of ``.html`` pages; of JSON
-Lines and WARC files), or such files named directly. A JSON Lines row is ``{url, published,
-title, text}``, or has ``html`` instead of ``text``. A WARC file's HTTP response records holding
-HTML are pages dated by their WARC-Date unless the page gives its own date.
-
 Three stages, so that an archive of any size replays in flat memory on every core:
 
-1. read: the inputs are streamed record by record, nothing held but the record in hand;
+1. read: the inputs are streamed record by record (``monitor.corpora``);
 2. prepare: in a pool of worker processes, each record that may name a tracked base (the cheap
    check of ``pipeline.relevance``, as in the daemon) is extracted (pages) and run through the
    extractor; the others are counted and dropped. What remains is spooled to a temporary
@@ -16,11 +10,12 @@ Three stages, so that an archive of any size replays in flat memory on every cor
 3. replay: the spool is read back in publication order (undated last, then in input order) and
    each article goes through ``process_article`` with "now" at its publication time, so "new",
    "old" and "duplicate" mean what they meant on the day.
+
+``backtest`` replays into a fresh temporary store and scores the events against gold labels.
 """
 
 from __future__ import annotations
 
-import json
 import multiprocessing
 import pickle
 import sqlite3
@@ -32,19 +27,17 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
 import structlog
-from warcio.archiveiterator import ArchiveIterator
-from warcio.exceptions import ArchiveLoadFailed
 
+from monitor.corpora import CorpusProblem, Input, Page, Record, list_inputs, read_gold, read_records
 from monitor.errors import CorpusError
-from monitor.pipeline.corpus import parse_json_article, parse_published, parse_text_article
 from monitor.pipeline.detect import detect_events
 from monitor.pipeline.extract import extract_article
 from monitor.pipeline.relevance import may_name_a_base
 from monitor.pipeline.rules import Ruleset
-from monitor.pipeline.score import GoldEvent, Score, gold_events, score_events
+from monitor.pipeline.score import GoldEvent, Score, score_events
 from monitor.process import AlertPolicy, Detector, process_article
 from monitor.records import Alert, Article, Event, Rejected, Report
 from monitor.store import Store, open_store
@@ -54,34 +47,10 @@ from monitor.store import outbox as outbox_store
 
 log = structlog.get_logger()
 
-MANIFEST = "manifest.jsonl"
-TEXT_SUFFIXES = (".txt", ".text")
-PAGE_SUFFIXES = (".html", ".htm")
-WARC_SUFFIXES = (".warc", ".warc.gz")
 MAX_PROBLEMS_KEPT = 200  # the rest are counted (and logged)
-MAX_PAGE_BYTES = 20_000_000  # larger "pages" are not articles (trafilatura's own limit)
 _BATCH_RECORDS = 16  # records per task sent to a worker
 _BATCH_BYTES = 4 << 20
 _IN_FLIGHT_PER_WORKER = 4  # tasks queued per worker: enough to keep it busy, no more
-
-
-@dataclass(frozen=True, slots=True)
-class CorpusProblem:
-    """A corpus record that could not be read; replay goes on without it."""
-
-    where: str  # "path:line"
-    message: str
-
-
-@dataclass(frozen=True, slots=True)
-class Page:
-    """An HTML page as read from a corpus, not yet extracted."""
-
-    body: bytes | str
-    url: str
-    published_at: datetime | None  # given by the record: wins over the page's own date
-    fallback_at: datetime | None  # the WARC-Date: only when the page gives no date
-    title: str | None = None
 
 
 @dataclass(slots=True)
@@ -139,7 +108,7 @@ def replay(
         try:
             reports = 0
             total_bytes = sum(i.size for i in inputs)
-            prepared = _prepare_all(_read_inputs(inputs, outcome), rules, detect, workers)
+            prepared = _prepare_all(_counted(inputs, outcome), rules, detect, workers)
             for done_bytes, item in prepared:
                 if isinstance(item, _Prepared):
                     if isinstance(item.article, Rejected):
@@ -167,246 +136,14 @@ def replay(
     return outcome
 
 
-# -- inputs -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Input:
-    """One file to read, of a known kind."""
-
-    path: Path
-    kind: str  # "text", "page", "jsonl", "warc"
-    size: int
-    manifest: Path | None = None  # a text or page file's directory manifest
-
-
-def list_inputs(paths: Sequence[Path]) -> list[Input]:
-    """The files to read, directories expanded (sorted); CorpusError naming a path that is
-    missing, of no known kind, or a directory with nothing to read."""
-    inputs: list[Input] = []
-    for path in paths:
-        if path.is_dir():
-            found = [
-                _input(p, p.parent / MANIFEST if (p.parent / MANIFEST).is_file() else None)
-                for p in sorted(path.rglob("*"))
-                if p.is_file() and p.name != MANIFEST
-            ]
-            if not any(found):
-                raise CorpusError(
-                    f"replay: {path}: no .txt, .html, .jsonl or .warc files in this directory"
-                )
-            inputs += [i for i in found if i is not None]
-        elif path.is_file():
-            found_file = _input(path, None)
-            if found_file is None:
-                raise CorpusError(
-                    f"replay: {path}: unsupported file type (use .txt, .html, .jsonl, .warc, "
-                    ".warc.gz or a directory)"
-                )
-            inputs.append(found_file)
-        else:
-            raise CorpusError(f"replay: {path}: no such file or directory")
-    return inputs
-
-
-def _input(path: Path, manifest: Path | None) -> Input | None:
-    name = path.name.lower()
-    kind = (
-        "text"
-        if name.endswith(TEXT_SUFFIXES)
-        else "page"
-        if name.endswith(PAGE_SUFFIXES)
-        else "jsonl"
-        if name.endswith(".jsonl")
-        else "warc"
-        if name.endswith(WARC_SUFFIXES)
-        else None
-    )
-    if kind is None:
-        return None
-    return Input(path, kind, path.stat().st_size, manifest if kind in {"text", "page"} else None)
-
-
-_Record = tuple[str, Article | Page | Rejected]  # where, and what was read there
-
-
-def _read_inputs(inputs: Sequence[Input], outcome: ReplayResult) -> Iterator[tuple[int, _Record]]:
-    """Every record of the inputs with the input bytes read so far; problems go to
-    ``outcome``."""
-    offset = 0
-    manifests: dict[Path, dict[str, dict[str, Any]]] = {}
-    for source in inputs:
-        if source.manifest is not None and source.manifest not in manifests:
-            manifests[source.manifest] = _read_manifest(source.manifest, outcome)
-        meta = manifests.get(source.manifest, {}) if source.manifest else {}
-        records: Iterator[tuple[int, _Record | CorpusProblem]]
-        if source.kind == "jsonl":
-            records = _read_jsonl(source.path)
-        elif source.kind == "warc":
-            records = _read_warc(source.path)
-        else:
-            records = _read_file(source, meta.get(source.path.name, {}))
-        for position, record in records:
-            if isinstance(record, CorpusProblem):
-                outcome.problem(record)
-                continue
-            outcome.records += 1
-            yield offset + position, record
-        offset += source.size
-
-
-def _read_manifest(path: Path, outcome: ReplayResult) -> dict[str, dict[str, Any]]:
-    manifest: dict[str, dict[str, Any]] = {}
-    for _, (where, row) in _json_rows(path):
-        if isinstance(row, CorpusProblem):
-            outcome.problem(row)
-        elif not isinstance(row.get("file"), str):
-            outcome.problem(CorpusProblem(where, 'manifest row has no "file"'))
-        else:
-            manifest[row["file"]] = row
-    return manifest
-
-
-def _read_file(
-    source: Input, meta: dict[str, Any]
-) -> Iterator[tuple[int, _Record | CorpusProblem]]:
-    """A seed-style text file or an HTML page, with its manifest row (if any)."""
-    path, where = source.path, str(source.path)
-    if source.kind == "page" and source.size > MAX_PAGE_BYTES:
-        yield source.size, (where, _too_large(where))
-        return
-    try:
-        raw = path.read_bytes()
-        published = parse_published(meta.get("published"))
-        url = _text_field(meta, "url") or path.resolve().as_uri()
-        title = _text_field(meta, "title")
-    except OSError as exc:
-        yield source.size, CorpusProblem(where, f"cannot read: {exc.strerror}")
-        return
-    except ValueError as exc:
-        yield source.size, CorpusProblem(f"{source.manifest} ({path.name})", str(exc))
-        return
-    if source.kind == "page":
-        yield source.size, (where, Page(raw, url, published, None, title))
-        return
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        yield source.size, CorpusProblem(where, f"not UTF-8 (byte {exc.start + 1})")
-        return
-    if not text.strip():
-        yield source.size, (where, Rejected("corpus", "empty", where))
-        return
-    article = parse_text_article(text, url=url, published=published, title=title)
-    yield source.size, (where, article)
-
-
-def _read_warc(path: Path) -> Iterator[tuple[int, _Record | CorpusProblem]]:
-    """The HTML pages of a WARC file's HTTP response records."""
-    try:
-        handle = path.open("rb")
-    except OSError as exc:
-        yield 0, CorpusProblem(str(path), f"cannot read: {exc.strerror}")
-        return
-    with handle:
-        try:
-            for number, record in enumerate(ArchiveIterator(handle), start=1):
-                if record.rec_type != "response" or record.http_headers is None:
-                    continue
-                kind = record.http_headers.get_header("Content-Type") or ""
-                if "html" not in kind.lower():
-                    continue
-                where = f"{path}#{number}"
-                url = record.rec_headers.get_header("WARC-Target-URI") or where
-                try:
-                    dated = parse_published(record.rec_headers.get_header("WARC-Date"))
-                except ValueError:
-                    dated = None
-                body = record.content_stream().read(MAX_PAGE_BYTES + 1)
-                if len(body) > MAX_PAGE_BYTES:
-                    yield handle.tell(), (where, _too_large(where))
-                    continue
-                yield handle.tell(), (where, Page(body, url, None, dated))
-        except ArchiveLoadFailed:
-            # (its message quotes the bytes it found: no use on a terminal)
-            yield handle.tell(), CorpusProblem(str(path), "not a WARC file, or a damaged one")
-
-
-def _read_jsonl(path: Path) -> Iterator[tuple[int, _Record | CorpusProblem]]:
-    try:
-        yield from _jsonl_records(path)
-    except CorpusError as exc:  # the file cannot be opened: the others are still read
-        yield 0, CorpusProblem(str(path), str(exc).rsplit(": ", 1)[-1])
-
-
-def _jsonl_records(path: Path) -> Iterator[tuple[int, _Record | CorpusProblem]]:
-    for position, (where, row) in _json_rows(path):
-        if isinstance(row, CorpusProblem):
-            yield position, row
+def _counted(inputs: Sequence[Input], outcome: ReplayResult) -> Iterator[tuple[int, Record]]:
+    """The records of the inputs, counted; their problems go to ``outcome``."""
+    for position, record in read_records(inputs):
+        if isinstance(record, CorpusProblem):
+            outcome.problem(record)
             continue
-        try:
-            published = parse_published(row.get("published"))
-            url = _text_field(row, "url") or f"{path.resolve().as_uri()}#{where.rsplit(':', 1)[-1]}"
-            title = _text_field(row, "title")
-            text, page = _text_field(row, "text"), _text_field(row, "html")
-        except ValueError as exc:
-            yield position, CorpusProblem(where, str(exc))
-            continue
-        if text is not None:
-            if not text.strip():
-                yield position, (where, Rejected("corpus", "empty", where))
-                continue
-            yield position, (where, parse_json_article({**row, "title": title}, url=url, text=text))
-        elif page is not None and len(page) > MAX_PAGE_BYTES:
-            yield position, (where, _too_large(where))
-        elif page is not None:
-            yield position, (where, Page(page, url, published, None, title))
-        else:
-            yield position, CorpusProblem(where, 'record has neither "text" nor "html"')
-
-
-def _too_large(where: str) -> Rejected:
-    return Rejected("corpus", "too_large", f"{where}: over {MAX_PAGE_BYTES} bytes")
-
-
-def _text_field(row: dict[str, Any], name: str) -> str | None:
-    """A record's optional text field; ValueError naming it when it is not text."""
-    value = row.get(name)
-    if value is None or isinstance(value, str):
-        return value
-    raise ValueError(f'"{name}" must be text, got {type(value).__name__}')
-
-
-def _json_rows(
-    path: Path,
-) -> Iterator[tuple[int, tuple[str, dict[str, Any] | CorpusProblem]]]:
-    """Each row of a JSON Lines file with the bytes read so far."""
-    try:
-        handle = path.open("rb")
-    except OSError as exc:
-        raise CorpusError(f"replay: {path}: cannot read: {exc.strerror}") from exc
-    position = 0
-    with handle:
-        for number, raw in enumerate(handle, start=1):
-            position += len(raw)
-            where = f"{path}:{number}"
-            try:
-                line = raw.decode("utf-8-sig" if number == 1 else "utf-8")
-            except UnicodeDecodeError as exc:
-                yield position, (where, CorpusProblem(where, f"not UTF-8 (byte {exc.start + 1})"))
-                continue
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                problem = CorpusProblem(where, f"invalid JSON: {exc.msg} at column {exc.colno}")
-                yield position, (where, problem)
-                continue
-            if not isinstance(row, dict):
-                yield position, (where, CorpusProblem(where, "expected a JSON object"))
-                continue
-            yield position, (where, row)
+        outcome.records += 1
+        yield position, record
 
 
 # -- prepare ------------------------------------------------------------------------------
@@ -488,7 +225,7 @@ def _prepare_task(task: _Task) -> list[_Prepared]:
 
 
 def _prepare_all(
-    records: Iterable[tuple[int, _Record]], rules: Ruleset, detect: Detector, workers: int
+    records: Iterable[tuple[int, Record]], rules: Ruleset, detect: Detector, workers: int
 ) -> Iterator[tuple[int, _Prepared]]:
     """Each record prepared, with the input bytes read when it was; in input order with one
     worker, as they finish with more (the spool restores the order)."""
@@ -680,16 +417,3 @@ def backtest(
         store.engine.dispose()
     score = score_events(events, gold) if gold is not None else None
     return Backtest(score, events, replayed, alerts, gold or [], published)
-
-
-def read_gold(path: Path) -> list[GoldEvent]:
-    """The tracked-base events of a gold file; CorpusError naming the line of a bad row."""
-    gold: list[GoldEvent] = []
-    for _, (where, row) in _json_rows(path):
-        if isinstance(row, CorpusProblem):
-            raise CorpusError(f"gold: {row.where}: {row.message}")
-        try:
-            gold += gold_events(row)
-        except (KeyError, TypeError, ValueError) as exc:
-            raise CorpusError(f"gold: {where}: not a gold document ({exc})") from exc
-    return gold

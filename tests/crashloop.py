@@ -17,6 +17,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
@@ -95,18 +96,41 @@ def run_crash_loop(
         return _report(site, expected, kills, outage_s, time.monotonic() - started)
 
 
-def configure(work: Path, base_url: str, *, interval_s: float = 1.0) -> dict[str, str]:
-    """A config for one loopback feed and webhook; the environment to run monitor with it."""
+def configure(
+    work: Path,
+    base_url: str,
+    *,
+    interval_s: float = 1.0,
+    feeds: Sequence[tuple[str, str]] = (("crash", "/feed.xml"),),
+    webhook: bool = True,
+    database: str | None = None,
+    settings: str = "",
+) -> dict[str, str]:
+    """A config for loopback feeds ((name, path) on ``base_url``) and, with ``webhook``, its
+    /hook; the environment to run monitor with it (on ``database``, else SQLite in ``work``).
+    ``settings`` are more top-level YAML lines."""
     shipped = (ROOT / "config.yaml").read_text()
     config = work / "config.yaml"
+    hook = (
+        "  max_article_age: 2d\n  retry: {initial: 1s, max: 2s, attempts: 1000}\n"
+        f"  webhooks:\n    - name: sink\n      url: {base_url}/hook\n      secret: crash-test\n"
+        if webhook
+        else "  max_article_age: null\n"
+    )
     config.write_text(
         f"database: sqlite:///{work / 'monitor.db'}\n"
-        f"feeds:\n  - name: crash\n    url: {base_url}/feed.xml\n    interval: {interval_s}s\n"
-        "alerts:\n  max_article_age: 2d\n  retry: {initial: 1s, max: 2s, attempts: 1000}\n"
-        f"  webhooks:\n    - name: sink\n      url: {base_url}/hook\n      secret: crash-test\n"
+        + settings
+        + "feeds:\n"
+        + "".join(
+            f"  - {{name: {name}, url: '{base_url}{path}', interval: {interval_s}s}}\n"
+            for name, path in feeds
+        )
+        + "alerts:\n"
+        + hook
         + shipped[shipped.index("\nbases:") :]
     )
-    return {**os.environ, "MONITOR_CONFIG": str(config), "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "MONITOR_CONFIG": str(config), "PYTHONPATH": str(ROOT)}
+    return env if database is None else {**env, "MONITOR_DATABASE_URL": database}
 
 
 def publish(

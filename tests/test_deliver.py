@@ -151,48 +151,46 @@ def test_dead_endpoint_does_not_delay_another(store: Store) -> None:
     assert by_hook == {("chat", "sent"), ("ops", "pending")}
 
 
+class _Flaky:
+    """A webhook endpoint answering 503 while ``down``, then taking alerts (their ids kept)."""
+
+    def __init__(self) -> None:
+        self.down = True
+        self.received: list[str] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        if self.down:
+            return httpx.Response(503)
+        self.received.append(request.headers["webhook-id"])
+        return httpx.Response(200)
+
+
 def test_recovered_endpoint_gets_alerts_in_order_of_detection(store: Store) -> None:
     """After an outage, a webhook receives its alerts in the order they were detected."""
     for event_id in (1, 2, 3):
         _enqueue(store, event_id)
-    down = True
-    received: list[str] = []
-
-    def handler(request: httpx.Request) -> httpx.Response:
-        if down:
-            return httpx.Response(503)
-        received.append(request.headers["webhook-id"])
-        return httpx.Response(200)
-
-    with make_client(transport=httpx.MockTransport(handler)) as client:
+    endpoint = _Flaky()
+    with make_client(transport=httpx.MockTransport(endpoint)) as client:
         deliver_due(client=client, store=store, webhooks=[OPS], retry=RETRY, now=NOW)
-        down = False
+        endpoint.down = False
         later = NOW + timedelta(hours=1)
         deliver_due(client=client, store=store, webhooks=[OPS], retry=RETRY, now=later)
-    assert received == [ID1, ID2, ID3]
+    assert endpoint.received == [ID1, ID2, ID3]
 
 
 def test_new_alert_waits_behind_a_retrying_one(store: Store) -> None:
     """An alert written while an earlier one is backing off is sent after it, not before."""
     _enqueue(store, 1)
-    down = True
-    received: list[str] = []
-
-    def handler(request: httpx.Request) -> httpx.Response:
-        if down:
-            return httpx.Response(503)
-        received.append(request.headers["webhook-id"])
-        return httpx.Response(200)
-
-    with make_client(transport=httpx.MockTransport(handler)) as client:
+    endpoint = _Flaky()
+    with make_client(transport=httpx.MockTransport(endpoint)) as client:
         deliver_due(client=client, store=store, webhooks=[OPS], retry=RETRY, now=NOW)
         _enqueue(store, 2)  # written "now", while event 1 waits for its retry
-        down = False
+        endpoint.down = False
         deliver_due(client=client, store=store, webhooks=[OPS], retry=RETRY, now=NOW)
         deliver_due(
             client=client, store=store, webhooks=[OPS], retry=RETRY, now=NOW + timedelta(hours=1)
         )
-    assert received == [ID1, ID2]
+    assert endpoint.received == [ID1, ID2]
 
 
 def test_alerts_of_a_removed_webhook_are_kept(store: Store) -> None:

@@ -10,7 +10,7 @@ import pytest
 
 from monitor.http import make_client
 from monitor.pipeline.rules import Ruleset
-from monitor.process import AlertPolicy
+from monitor.process import AlertPolicy, Processed
 from monitor.records import Rejected
 from monitor.refresh import MAX_PAGE_ATTEMPTS, process_item, refresh_feed
 from monitor.settings import HttpSettings
@@ -125,15 +125,20 @@ def _read_queued(store: Store, rules: Ruleset, feed: feed_store.FeedState, handl
     """Poll the feed, then read its one queued item, all through ``handler``."""
     (pending,) = _queue(store, feed, handler)
     with make_client(transport=httpx.MockTransport(handler)) as client:
-        return process_item(
-            pending,
-            client=client,
-            store=store,
-            rules=rules,
-            now=NOW,
-            policy=AlertPolicy(),
-            http=HTTP,
-        )
+        return _read(pending, client, store, rules)
+
+
+def _read(
+    pending: item_store.PendingItem,
+    client: httpx.Client,
+    store: Store,
+    rules: Ruleset,
+    now: datetime = NOW,
+) -> Processed | Rejected:
+    """``process_item`` with the test's defaults."""
+    return process_item(
+        pending, client=client, store=store, rules=rules, now=now, policy=AlertPolicy(), http=HTTP
+    )
 
 
 def test_link_to_internal_address_is_never_fetched(
@@ -191,15 +196,7 @@ def test_passing_page_failure_is_retried_before_falling_back(
     now = NOW
     with make_client(transport=httpx.MockTransport(handler)) as client:
         for _ in range(MAX_PAGE_ATTEMPTS):
-            result = process_item(
-                pending,
-                client=client,
-                store=store,
-                rules=rules,
-                now=now,
-                policy=AlertPolicy(),
-                http=HTTP,
-            )
+            result = _read(pending, client, store, rules, now)
             outcomes.append(result.reason if isinstance(result, Rejected) else "processed")
             now += timedelta(hours=1)
             with store.begin() as conn:
@@ -241,15 +238,7 @@ def test_page_that_repeats_another_article_falls_back_to_the_entry(
     assert len(pending) == 2
     with make_client(transport=httpx.MockTransport(handler)) as client:
         for item in pending:
-            process_item(
-                item,
-                client=client,
-                store=store,
-                rules=rules,
-                now=NOW,
-                policy=AlertPolicy(),
-                http=HTTP,
-            )
+            _read(item, client, store, rules)
     with store.begin() as conn:
         bases = sorted(e.base_id for e in event_store.list_events(conn))
     assert bases == ["ain-al-asad", "harir"]

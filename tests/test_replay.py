@@ -406,9 +406,9 @@ def test_oversized_pages_are_skipped_unread(
     store: Store, rules: Ruleset, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A "page" over the size limit (a video, a dump) is counted, never read into memory."""
-    import monitor.replay
+    import monitor.corpora
 
-    monkeypatch.setattr(monitor.replay, "MAX_PAGE_BYTES", 2000)
+    monkeypatch.setattr(monitor.corpora, "MAX_PAGE_BYTES", 2000)
     huge = _page("Rockets hit Harir air base on Monday, officials said. " + "x " * 2000)
     pages = tmp_path / "pages"
     pages.mkdir()

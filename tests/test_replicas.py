@@ -21,8 +21,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, fresh_pg_database
-from tests.crashloop import BASES, PAGE, rss
+from tests.conftest import fresh_pg_database
+from tests.crashloop import BASES, PAGE, configure, rss
 from tests.loopback import Site, serve
 
 PG_URL = os.environ.get("MONITOR_TEST_PG_URL")
@@ -46,25 +46,13 @@ def test_three_replicas_one_killed(pg_url: str, tmp_path: Path) -> None:
         feeds: dict[int, list[tuple[str, str, datetime]]] = {n: [] for n in range(FEEDS)}
         for n in range(FEEDS):
             site.put(f"/feed{n}.xml", "application/rss+xml", rss(site.base_url, []))
-        shipped = (ROOT / "config.yaml").read_text()
-        config = tmp_path / "config.yaml"
-        config.write_text(
-            "http: {deadline: 4s, timeout: 2s}\n"
-            "feeds:\n"
-            + "".join(
-                f"  - {{name: f{n}, url: '{site.base_url}/feed{n}.xml', interval: 1s}}\n"
-                for n in range(FEEDS)
-            )
-            + "alerts:\n  max_article_age: 2d\n  retry: {initial: 1s, max: 2s, attempts: 1000}\n"
-            f"  webhooks:\n    - name: sink\n      url: {site.base_url}/hook\n"
-            + shipped[shipped.index("\nbases:") :]
+        env = configure(
+            tmp_path,
+            site.base_url,
+            feeds=[(f"f{n}", f"/feed{n}.xml") for n in range(FEEDS)],
+            database=pg_url,
+            settings="http: {deadline: 4s, timeout: 2s}\n",
         )
-        env = {
-            **os.environ,
-            "MONITOR_CONFIG": str(config),
-            "PYTHONPATH": str(ROOT),
-            "MONITOR_DATABASE_URL": pg_url,
-        }
         monitor = [sys.executable, "-m", "monitor", "--log-level", "warning"]
         subprocess.run([*monitor, "db", "upgrade"], env=env, check=True, capture_output=True)
         replicas = {
