@@ -1,0 +1,136 @@
+"""Find the attacks on bases that an article reports as news: ``detect_events``.
+
+The extractor reads an article sentence by sentence, in five small stages:
+
+1. **mentions** (``candidates.read_sentence``): the tracked bases the sentence names, through
+   the gazetteer, and its attack words;
+2. **candidates** (``candidates.find_candidates``): every base mention in a sentence with an
+   attack word — recall first;
+3. **masks** (``masks.py``): named functions that remove the candidates that are not new
+   attacks (threats, tallies, history, US strikes, localities...), each saying why;
+4. **events** (``events.py``): the survivors open or continue one frame per (base, day), with
+   the day the text gives them, and later sentences that refer back add to those frames;
+5. **fields** (``fields.py``): weapons, munitions count, claimant, outcome, each read from the
+   sentence it rests on.
+
+``explain_article`` runs the same stages and also returns, for each sentence that names a base,
+how each name resolved, the attack words, the candidates and the masks that removed them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from monitor.pipeline.detect.candidates import Candidate, Reading, find_candidates, read_sentence
+from monitor.pipeline.detect.days import attack_days, sentence_day
+from monitor.pipeline.detect.events import (
+    RULE_BASE,
+    RULE_GENERIC,
+    finish,
+    follow_up,
+    generic_frame,
+    note_context,
+    note_sentence,
+    open_frames,
+)
+from monitor.pipeline.detect.fields import claimant, weapons
+from monitor.pipeline.detect.masks import MASKS, Mask, mask_phrases, screen_mentions, screen_phrases
+from monitor.pipeline.detect.state import Context, Frame
+from monitor.pipeline.rules import Ruleset
+from monitor.pipeline.sentences import split_sentences
+from monitor.records import Article, Report
+
+__all__ = [
+    "MASKS",
+    "RULE_BASE",
+    "RULE_GENERIC",
+    "Candidate",
+    "Explanation",
+    "Mask",
+    "Reading",
+    "detect_events",
+    "explain_article",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Explanation:
+    """How the extractor read one article: the sentences that name a base or hold a candidate,
+    each with its mentions, attack words and candidates, and the reports it made."""
+
+    readings: tuple[tuple[Reading, tuple[Candidate, ...]], ...]
+    reports: tuple[Report, ...]
+
+
+def detect_events(article: Article, rules: Ruleset) -> list[Report]:
+    """Every attack on a base that ``article`` reports as news, with its evidence."""
+    return _read(article, rules, None)
+
+
+def explain_article(article: Article, rules: Ruleset) -> Explanation:
+    """``detect_events``, with the reading of every sentence that names a base."""
+    trace: list[tuple[Reading, tuple[Candidate, ...]]] = []
+    reports = _read(article, rules, trace)
+    return Explanation(tuple(trace), tuple(reports))
+
+
+def _read(
+    article: Article, rules: Ruleset, trace: list[tuple[Reading, tuple[Candidate, ...]]] | None
+) -> list[Report]:
+    published = article.published_at.date() if article.published_at else None
+    frames: list[Frame] = []
+    recent: list[Frame] = []  # frames touched by the latest event sentence
+    context = Context()
+    own_strikes_seen = False  # in a story about US strikes, "the strike" is theirs
+    for sentence in split_sentences(_with_title(article)):
+        reading = read_sentence(sentence, rules, published)
+        mask_phrases(reading, rules)
+        candidates = find_candidates(reading)
+        screen_phrases(candidates, reading)
+        screen_mentions(candidates, reading)
+        if trace is not None and reading.mentions:
+            trace.append((reading, tuple(candidates)))
+        masked = reading.masked
+        if any(c.kept for c in candidates):
+            touched = open_frames(reading, candidates, rules, frames, context)
+            if touched:
+                lead = touched[0]  # later sentences inherit the day this sentence gave
+                note_context(
+                    context,
+                    sentence,
+                    lead.day,
+                    lead.day_expression,
+                    weapons(masked, rules),
+                    claimant(masked, rules),
+                    from_lead=False,
+                )
+                recent = touched
+                continue
+        if not reading.mentions and rules.triggers.search(masked):
+            generic = generic_frame(reading, rules, context)
+            if generic is not None:
+                frames.append(generic)
+                generic.order = len(frames)
+                day, expression = sentence_day(attack_days(masked), published)
+                note_context(
+                    context,
+                    sentence,
+                    day,
+                    expression,
+                    weapons(masked, rules),
+                    claimant(masked, rules),
+                )
+                recent = [generic]
+                continue
+        own_strikes_seen = own_strikes_seen or bool(rules.own_strikes.search(sentence.folded))
+        if follow_up(reading, recent, rules, context, own_strikes_seen=own_strikes_seen):
+            continue
+        note_sentence(reading, rules, context)
+    return finish(frames, published)
+
+
+def _with_title(article: Article) -> str:
+    title = article.title.strip()
+    if title and not article.text.lstrip().startswith(title):
+        return f"{title}\n\n{article.text}"
+    return article.text

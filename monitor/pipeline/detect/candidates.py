@@ -1,0 +1,74 @@
+"""Mentions and candidates: every base a sentence names, beside an attack word, is a candidate.
+
+Detection is recall-first: a candidate is any tracked-base mention in a sentence that holds an
+attack word. The masks (``masks.py``) then remove the candidates that are not new attacks, each
+saying why, and the survivors become events (``events.py``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from monitor.pipeline.rules import BaseMention, Ruleset
+from monitor.pipeline.sentences import Sentence
+
+
+@dataclass(frozen=True, slots=True)
+class Trigger:
+    """An attack word of a sentence: "struck", "came under", "fired rockets at"."""
+
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(slots=True)
+class Reading:
+    """One sentence as the extractor reads it.
+
+    ``masked`` is the folded sentence with every phrase that a phrase mask removes blanked out,
+    so that facts are read only from what reports the attack; ``phrases`` says which mask
+    blanked what."""
+
+    sentence: Sentence
+    published: date | None
+    mentions: list[BaseMention]
+    triggers: list[Trigger]
+    masked: str = ""
+    phrases: list[tuple[str, int, int]] = field(default_factory=list)  # (mask, start, end)
+
+    @property
+    def folded(self) -> str:
+        return self.sentence.folded
+
+
+@dataclass(slots=True)
+class Candidate:
+    """A base mention with the attack words of its sentence that still stand."""
+
+    mention: BaseMention
+    triggers: list[Trigger]
+    removed_by: str | None = None  # the name of the mask that removed it
+    day: date | None = None
+    day_expression: str | None = None
+
+    @property
+    def kept(self) -> bool:
+        return self.removed_by is None
+
+
+def read_sentence(sentence: Sentence, rules: Ruleset, published: date | None) -> Reading:
+    """The base mentions and attack words of a sentence."""
+    mentions = rules.find_bases(sentence.folded)
+    triggers = [
+        Trigger(m.start(), m.end(), m.group(0)) for m in rules.triggers.finditer(sentence.folded)
+    ]
+    return Reading(sentence, published, mentions, triggers)
+
+
+def find_candidates(reading: Reading) -> list[Candidate]:
+    """One candidate per base mention of a sentence that holds an attack word."""
+    if not reading.triggers:
+        return []
+    return [Candidate(mention, list(reading.triggers)) for mention in reading.mentions]

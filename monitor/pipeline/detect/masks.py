@@ -1,0 +1,234 @@
+"""Masks: the named reasons a candidate is not the report of a new attack.
+
+Every mask is one function, registered in ``MASKS`` in the order it runs. Its docstring's first
+line is the reason ``monitor explain`` prints; the docstring then gives one sentence the mask
+must remove and one it must keep, both written for the tests (tests/pipeline/test_masks.py).
+
+There are three kinds:
+
+- a *phrase* mask finds the words of a sentence that report no new attack (a threat, a tally,
+  a recollection); they are blanked, so they neither make a candidate nor give it facts. A
+  candidate is removed when its base's name is blanked or none of its attack words stands;
+- a *mention* mask judges one base mention against its sentence (a base named only as the
+  place of another);
+- a *day* mask judges a candidate once its day is known (an attack long before publication).
+
+Adding a mask for a new kind of phrasing means adding one function here, under the decorator
+of its kind, and its test.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Literal
+
+from monitor.pipeline.dates import MONTHS
+from monitor.pipeline.detect.candidates import Candidate, Reading
+from monitor.pipeline.detect.clauses import blank_spans, clause_end, clause_start
+from monitor.pipeline.detect.days import is_history
+from monitor.pipeline.rules import BaseMention, Ruleset
+
+Spans = list[tuple[int, int]]
+
+
+@dataclass(frozen=True, slots=True)
+class Mask:
+    """A named mask: its kind, the reason it gives, and the function that applies it."""
+
+    name: str
+    kind: Literal["phrase", "mention", "day"]
+    reason: str
+    function: Callable[..., Any]
+
+
+MASKS: list[Mask] = []
+
+
+def _register(kind: Literal["phrase", "mention", "day"]) -> Callable[[Callable[..., Any]], Mask]:
+    def register(function: Callable[..., Any]) -> Mask:
+        doc = (function.__doc__ or "").strip()
+        mask = Mask(function.__name__, kind, doc.splitlines()[0] if doc else "", function)
+        MASKS.append(mask)
+        return mask
+
+    return register
+
+
+phrase_mask = _register("phrase")
+mention_mask = _register("mention")
+day_mask = _register("day")
+
+
+# --- Phrase masks -------------------------------------------------------------------------
+
+_MONTH_NAMES = "|".join(sorted(MONTHS, key=len, reverse=True))
+_YEAR = re.compile(
+    r"\b(?:in|since|during|of)\s+(?:(?:early|late|mid-?)\s*)?"
+    rf"(?:(?P<month>{_MONTH_NAMES})\.?\s+)?(?P<year>(?:19|20)\d\d)\b"
+)
+
+
+@phrase_mask
+def threat(folded: str, rules: Ruleset, published: date | None) -> Spans:
+    """A threat or a warning: what follows it in its clause has not happened.
+
+    Removes: "The militia vowed to strike the Harir base again."
+    Keeps: "The militia struck the Harir base again on Monday."
+    """
+    return [(m.start(), clause_end(folded, m.end())) for m in rules.threats.finditer(folded)]
+
+
+@phrase_mask
+def tally(folded: str, rules: Ruleset, published: date | None) -> Spans:
+    """A tally of attacks over a period, as a count or a list item, reports no single attack.
+
+    Removes: "US bases in Syria have been attacked more than 60 times since October, al-Tanf
+    among them."
+    Keeps: "Two drones attacked the al-Tanf garrison on Monday."
+    """
+    return [m.span() for m in rules.tallies.finditer(folded)]
+
+
+@phrase_mask
+def history(folded: str, rules: Ruleset, published: date | None) -> Spans:
+    """A recollection of the past ("years ago", "in January 2020" seen from later): its clause.
+
+    Removes: "Ain al-Asad was hit by Iranian missiles in January 2020." (published in 2023)
+    Keeps: "Ain al-Asad was hit by rockets on Monday."
+    """
+    past = [m.span() for m in rules.history.finditer(folded)]
+    past += [m.span() for m in _YEAR.finditer(folded) if _is_past_year(m, published)]
+    return [(clause_start(folded, start), clause_end(folded, end)) for start, end in past]
+
+
+@phrase_mask
+def us_strike(folded: str, rules: Ruleset, published: date | None) -> Spans:
+    """A strike by US or allied forces is not an attack on a base.
+
+    Removes: "US aircraft struck militia sites near al-Qaim in retaliation."
+    Keeps: "Militants struck the Conoco base with rockets."
+    """
+    return [m.span() for m in rules.own_strikes.finditer(folded)]
+
+
+def _is_past_year(match: re.Match[str], published: date | None) -> bool:
+    """Whether "in [Month] YYYY" lies more than a month before publication."""
+    if published is None:
+        return False
+    year = int(match.group("year"))
+    month = MONTHS.get(match.group("month") or "", 12)
+    return year * 12 + month < published.year * 12 + published.month - 1
+
+
+# --- Mention masks ------------------------------------------------------------------------
+
+# Between two bases, words that make the second one a target of its own: "X, and another
+# military base located at Y".
+_ANOTHER_TARGET = re.compile(r"(?<![a-z])(?:and|another|while|as well as)(?![a-z])")
+_LOCATIVE = re.compile(
+    r"(?:near|close to|next to|outside|beside|adjacent to|(?:north|south|east|west)(?:east|west)?"
+    r" of|located (?:at|near|in)|inside)\s+(?:the\s+)?$"
+)
+_STRUCK_NEAR = re.compile(
+    r"(?:struck|hit|landed|fell|impacted|exploded|crashed)\s+near\s+(?:[\w-]+\s+){0,4}"
+    r"(?:and\s+)?(?:the\s+)?$"
+)
+
+
+@mention_mask
+def locality(mention: BaseMention, reading: Reading, earlier: list[BaseMention]) -> bool:
+    """A base named only as the place of another base: "Harir base near Erbil airport".
+
+    Removes: Erbil airport in "A drone hit the Harir base near Erbil airport."
+    Keeps: Erbil airport in "A drone hit the Harir base, and another struck Erbil airport."
+    """
+    masked = reading.masked
+    before = masked[max(0, mention.start - 40) : mention.start]
+    return (
+        bool(earlier)
+        and bool(_LOCATIVE.search(before))
+        and any(
+            other.base_id != mention.base_id
+            and mention.start - other.end < 60
+            and not _ANOTHER_TARGET.search(masked[other.end : mention.start])
+            for other in earlier
+        )
+    )
+
+
+@mention_mask
+def airport_vicinity(mention: BaseMention, reading: Reading, earlier: list[BaseMention]) -> bool:
+    """An airport named only as the vicinity where a strike fell, not as its target.
+
+    Removes: "Rockets struck near a road and Erbil International Airport."
+    Keeps: "Rockets struck Erbil International Airport."
+    """
+    masked = reading.masked
+    return "airport" in masked[mention.start : mention.end] and bool(
+        _STRUCK_NEAR.search(masked[max(0, mention.start - 60) : mention.start])
+    )
+
+
+# --- Day masks ----------------------------------------------------------------------------
+
+
+@day_mask
+def recalled_day(candidate: Candidate, reading: Reading) -> bool:
+    """An attack dated more than a month before publication is recalled history, not news.
+
+    Removes: "Drone debris at Ain al-Asad air base, January 4, 2022." (published in 2023)
+    Keeps: "Drones targeted Ain al-Asad air base on Monday."
+    """
+    return is_history(candidate.day, reading.published)
+
+
+# --- Applying them ------------------------------------------------------------------------
+
+
+def mask_phrases(reading: Reading, rules: Ruleset) -> None:
+    """Run every phrase mask on a sentence: record what each blanks, and blank it all."""
+    folded = reading.folded
+    for mask in MASKS:
+        if mask.kind == "phrase":
+            for start, end in mask.function(folded, rules, reading.published):
+                reading.phrases.append((mask.name, start, end))
+    reading.masked = blank_spans(folded, ((s, e) for _, s, e in reading.phrases))
+
+
+def screen_phrases(candidates: list[Candidate], reading: Reading) -> None:
+    """Remove a candidate whose base's name a phrase mask blanked, or whose attack words it
+    blanked all; the mask named is the one that took the last word standing."""
+    for candidate in candidates:
+        mention = candidate.mention
+        for name, start, end in reading.phrases:
+            if start <= mention.start and mention.end <= end:
+                candidate.removed_by = name
+                break
+            candidate.triggers = [t for t in candidate.triggers if t.end <= start or t.start >= end]
+            if not candidate.triggers:
+                candidate.removed_by = name
+                break
+
+
+def screen_mentions(candidates: list[Candidate], reading: Reading) -> None:
+    """Run the mention masks on the candidates that still stand, left to right."""
+    standing = [c.mention for c in candidates if c.kept]
+    for candidate in candidates:
+        if not candidate.kept:
+            continue
+        earlier = [m for m in standing if m.start < candidate.mention.start]
+        for mask in MASKS:
+            if mask.kind == "mention" and mask.function(candidate.mention, reading, earlier):
+                candidate.removed_by = mask.name
+                break
+
+
+def screen_day(candidate: Candidate, reading: Reading) -> None:
+    """Run the day masks on a candidate whose day is known."""
+    for mask in MASKS:
+        if mask.kind == "day" and mask.function(candidate, reading):
+            candidate.removed_by = mask.name
+            return
