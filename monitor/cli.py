@@ -352,6 +352,12 @@ def _echo_figures(summary: dict[str, Any]) -> None:
                 f"{row['sources'][0] if row['sources'] else ''}\n"
                 f"           evidence: {row['evidence'][:300]}"
             )
+    for error in summary["field_errors"]:
+        click.echo(
+            f"FIELD      event {error['id']} {error['base']} {error['date'] or 'undated'} "
+            f"({error['document']})  {error['field']}: found {error['found']}, "
+            f"labelled {error['labelled']}"
+        )
 
 
 def _echo_skipped(result: ReplayResult) -> None:

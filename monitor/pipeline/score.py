@@ -228,7 +228,39 @@ def score_summary(score: Score) -> dict[str, Any]:
         ],
         "false_events": [_event_summary(e) for e in score.false_positives],
         "duplicate_events": [_event_summary(e) for e in score.duplicates],
+        "field_errors": [
+            {
+                "id": event.id,
+                "document": gold.document,
+                "base": gold.base,
+                "date": gold.day.isoformat() if gold.day else None,
+                "field": name,
+                "found": _field_value(event, name),
+                "labelled": _gold_value(gold, name),
+            }
+            for gold, event in score.pairs
+            for name, hit in _field_hits(event, gold).items()
+            if not hit
+        ],
     }
+
+
+def _field_value(event: Event, name: str) -> Any:
+    if name == "day":
+        return event.day.isoformat() if event.day else None
+    if name == "weapons":
+        return sorted(set(event.weapons) - {"unknown"})
+    if name == "outcome":
+        return event.outcome.value
+    return getattr(event, name)
+
+
+def _gold_value(gold: GoldEvent, name: str) -> Any:
+    if name == "day":
+        return gold.day.isoformat() if gold.day else None
+    if name == "weapons":
+        return sorted(gold.weapons - {"unknown"})
+    return getattr(gold, name)
 
 
 def _event_summary(event: Event) -> dict[str, Any]:
