@@ -119,6 +119,11 @@ ATTACK_TRIGGERS = (
     r"slammed into",
     r"directed (?:at|towards?|against)",
     r"neutrali[sz]ed",
+    # casualties at a place report the attack that caused them: "four were injured at X"
+    r"(?:injured|wounded|killed|hurt) (?:at|inside)",
+    # the defences of a base in action: "X's C-RAM engaged", "air defences at X activated"
+    r"c-ram",
+    r"air defen[cs]es? (?:systems? )?(?:were |was )?(?:activated|engaged|fired|responded)",
 )
 
 # Verbs by which a group claims an attack.
@@ -212,6 +217,7 @@ HISTORY = (
     r"last (?:week|month)",
     r"earlier this (?:week|month|year)",
     r"(?:days|weeks|months) ago",
+    r"(?:previous|prior|earlier|past|former) (?:[\w-]+ ){0,2}(?:attacks|strikes|incidents)",
 )
 # Other places whose names contain a base's name: masked before bases are looked up.
 FALSE_FRIENDS = (
@@ -239,7 +245,8 @@ BASE_MODIFIERS = (
 )
 # Strikes by US (or allied) forces: "US strikes", "retaliatory strikes", "self-defence strike".
 OWN_STRIKES = (
-    r"(?:us|u\.s\.|american|united states|israeli|british|coalition|retaliatory|self-defen[cs]e"
+    r"(?:us|u\.s\.|american|united states|israeli|british|turkish|russian|jordanian|coalition|"
+    r"retaliatory|self-defen[cs]e"
     r"|precision|air|airstrikes?|counter)[\"']?\s+(?:military\s+|forces\s+|air\s+)?"
     r"(?:air)?strikes?",
     r"(?:the united states|washington|us forces|u\.s\. forces|us military|u\.s\. military|"
@@ -377,3 +384,38 @@ COUNTRIES: dict[str, tuple[str, ...]] = {
         r"homs",
     ),
 }
+
+# Negated attack verbs: "the base was not hit", "no attack on the base took place".
+NEGATIONS = (
+    r"(?:was|were|is|are|has|have|had|did|does|do)(?:n't|\s+not|\s+never)\s+(?:been\s+)?"
+    r"(?:\w+\s+)?(?:hit|targeted|attacked|struck|shelled|affected|damaged)",
+    r"no (?:\w+ )?(?:attacks?|strikes?|assaults?) (?:on|against|targeting|had|has|was|were|"
+    r"took place|occurred)",
+    r"not (?:the )?(?:intended )?target(?:ed)?",
+)
+# Denials of a report: what follows in the clause is what was denied.
+DENIALS = (
+    r"(?:den(?:y|ies|ied|ying)|refut(?:e|es|ed|ing)|dismiss(?:es|ed|ing)?|reject(?:s|ed|ing)?|"
+    r"debunk(?:s|ed|ing)?|contradict(?:s|ed|ing)?|disput(?:e|es|ed|ing))\s+(?:\w+\s+){0,3}?"
+    r"(?:reports?|claims?|rumou?rs?|allegations?|news|accounts?)",
+    r"den(?:y|ies|ied|ying)\s+(?:that|any)",
+    r"(?:false|fake|baseless|unfounded|untrue|fabricated|inaccurate) (?:\w+ )?"
+    r"(?:reports?|claims?|news|rumou?rs?)",
+)
+# Statements about bases in general, not one attack: "X and Y are frequent targets".
+GENERIC_STATEMENTS = (
+    r"(?:are|is|remain|remains|have been|has been|became|become|becoming|being)\s+"
+    r"(?:a\s+|an\s+)?(?:\w+\s+)?(?:frequent|regular|common|repeated|favou?rite|prime|key|main|"
+    r"likely|potential|constant|routine|persistent|recurring|perennial|usual|possible)\s+targets?",
+    r"(?:often|frequently|regularly|routinely|repeatedly|periodically|occasionally|sometimes|"
+    r"constantly)\s+(?:been\s+)?(?:come|comes|came|coming)\s+under",
+    r"(?:is|are|have been|has been|get|gets|got|were|was)\s+(?:often|frequently|regularly|"
+    r"routinely|repeatedly|periodically|occasionally|sometimes|constantly)\s+(?:been\s+)?"
+    r"(?:targeted|attacked|hit|shelled|struck)",
+    # a summary of a campaign: "militias have attacked US bases across Iraq"
+    r"(?:have|has) (?:\w+ )?(?:targeted|attacked|hit|struck|shelled) (?:[\w.-]+ ){0,3}"
+    r"(?:installations|bases|facilities|positions|interests|forces|troops) "
+    r"(?:across|throughout|all over|around)",
+    r"(?:vulnerable|exposed) to (?:\w+ ){0,2}(?:attacks?|strikes?)",
+    r"(?:risk|threat|fear|prospect|danger) of (?:\w+ ){0,2}(?:attacks?|strikes?|retaliation)",
+)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from monitor.pipeline.detect.clauses import clauses
 from monitor.pipeline.rules import BaseMention, Ruleset
 from monitor.pipeline.sentences import Sentence
 
@@ -68,7 +69,15 @@ def read_sentence(sentence: Sentence, rules: Ruleset, published: date | None) ->
 
 
 def find_candidates(reading: Reading) -> list[Candidate]:
-    """One candidate per base mention of a sentence that holds an attack word."""
+    """One candidate per base mention of a sentence that holds an attack word, with the attack
+    words of its own clause ("..., but X was not hit") or, when its clause has none, of the
+    whole sentence ("X, a base in the east, came under fire")."""
     if not reading.triggers:
         return []
-    return [Candidate(mention, list(reading.triggers)) for mention in reading.mentions]
+    found = []
+    sentence_clauses = clauses(reading.folded)
+    for mention in reading.mentions:
+        clause = next(c for c in sentence_clauses if c.start <= mention.start < c.end + 1)
+        own = [t for t in reading.triggers if clause.start <= t.start < clause.end]
+        found.append(Candidate(mention, own or list(reading.triggers)))
+    return found

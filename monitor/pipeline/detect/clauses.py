@@ -9,7 +9,8 @@ from dataclasses import dataclass
 # Clause boundaries inside one sentence: facts on either side belong to their own base.
 _CLAUSE = re.compile(r",\s*(?:while|whereas|but)\s|;\s|\swhile\s|\swhereas\s|,\s*and\s+(?=the\s)")
 # Where a masked phrase ends: the end of its clause.
-_CLAUSE_BOUNDARY = re.compile(r"[;.]\s|,\s+(?:while|but|whereas)\s|$")
+# (a full stop after a lone letter is an abbreviation's: "u.s. forces")
+_CLAUSE_BOUNDARY = re.compile(r";\s|(?<!\b[a-z])\.\s|,\s+(?:while|but|whereas)\s|$")
 
 
 @dataclass(frozen=True, slots=True)

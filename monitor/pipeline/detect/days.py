@@ -59,6 +59,19 @@ ANAPHOR = re.compile(
     r"|(?<![a-z])(?:the|this|that) (?:base|facility|site)(?![a-z])"
 )
 
+# A day given relative to the attack just told: "on that same day", "a few hours earlier",
+# "a day earlier", "the next day", "two days before".
+_RELATIVE_TO_LAST = re.compile(
+    r"(?<![a-z])(?:(?P<same>(?:on\s+)?(?:that|the)\s+(?:very\s+)?same\s+day|"
+    r"(?:a\s+few|several|some|a\s+couple\s+of|[a-z0-9]+)\s+hours?\s+(?:earlier|later|before|after)|"
+    r"(?:earlier|later)\s+(?:that|the\s+same)\s+day)|"
+    r"(?P<before>(?:a|one)\s+day\s+(?:earlier|before)|the\s+(?:previous|prior|preceding)\s+day|"
+    r"the\s+day\s+before)|"
+    r"(?P<after>(?:a|one)\s+day\s+later|the\s+(?:next|following)\s+day|the\s+day\s+after)|"
+    r"(?P<count>two|three|2|3)\s+days\s+(?P<direction>earlier|before|later|after))(?![a-z])"
+)
+_COUNTS = {"two": 2, "three": 3, "2": 2, "3": 3}
+
 Day = tuple[date | None, str | None]  # the day and the words it was resolved from
 
 
@@ -91,14 +104,36 @@ def nearest_day(days: list[DayMention], position: int, published: date | None) -
 def inherited_day(masked: str, context: Context) -> Day:
     """The day a sentence without one takes from what came before, if it continues that story.
 
-    Nothing carries into another attack ("a second drone attack", "strikes were also launched")
+    A day given relative to the last attack ("a day earlier", "on that same day") counts from
+    that attack's day. Otherwise nothing carries into another attack ("a second drone attack", "strikes were also launched")
     or a report of one ("on the same day, the military reported"); a sentence that points back
     ("the other three strikes") takes the last day; any other takes the lead's day, if any."""
-    if _OTHER_ATTACK.search(masked) or _REPORTED_SAME_DAY.search(masked):
+    if _REPORTED_SAME_DAY.search(masked):
+        return None, None
+    relative = _RELATIVE_TO_LAST.search(masked)
+    if relative is not None:
+        return _relative_day(relative, context)
+    if _OTHER_ATTACK.search(masked):
         return None, None
     if ANAPHOR.search(masked):
         return context.day, context.day_expression
     return context.lead_day, context.lead_expression
+
+
+def _relative_day(match: re.Match[str], context: Context) -> Day:
+    """The day "a day earlier" (and the like) designates, counted from the last attack's day."""
+    if context.day is None:
+        return None, None
+    if match.group("same"):
+        offset = 0
+    elif match.group("before"):
+        offset = -1
+    elif match.group("after"):
+        offset = 1
+    else:
+        offset = _COUNTS[match.group("count")]
+        offset = -offset if match.group("direction") in {"earlier", "before"} else offset
+    return context.day + timedelta(days=offset), match.group(0)
 
 
 def is_history(day: date | None, published: date | None) -> bool:

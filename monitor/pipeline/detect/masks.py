@@ -25,10 +25,12 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal
 
+from monitor.pipeline import lexicon
 from monitor.pipeline.dates import MONTHS
 from monitor.pipeline.detect.candidates import Candidate, Reading
 from monitor.pipeline.detect.clauses import blank_spans, clause_end, clause_start
 from monitor.pipeline.detect.days import is_history
+from monitor.pipeline.numbers import NUMBER
 from monitor.pipeline.rules import BaseMention, Ruleset
 
 Spans = list[tuple[int, int]]
@@ -71,6 +73,19 @@ _YEAR = re.compile(
 )
 
 
+def _words(patterns: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile(rf"(?<![a-z0-9])(?:{'|'.join(patterns)})(?![a-z0-9])")
+
+
+_NEGATION = _words(lexicon.NEGATIONS)
+_DENIAL = _words(lexicon.DENIALS)
+_GENERIC = _words(lexicon.GENERIC_STATEMENTS)
+_LIST_ITEM = re.compile(r"^\s*(?:[•·▪‣◦*>-]|\d{1,2}[.)])\s*")
+_COUNTED_ATTACKS = re.compile(
+    rf"(?<![a-z0-9])(?:{NUMBER})\s+(?:[\w-]+\s+)?(?:attacks|strikes|incidents|assaults)(?![a-z])"
+)
+
+
 @phrase_mask
 def threat(folded: str, rules: Ruleset, published: date | None) -> Spans:
     """A threat or a warning: what follows it in its clause has not happened.
@@ -108,10 +123,55 @@ def history(folded: str, rules: Ruleset, published: date | None) -> Spans:
 def us_strike(folded: str, rules: Ruleset, published: date | None) -> Spans:
     """A strike by US or allied forces is not an attack on a base.
 
-    Removes: "US aircraft struck militia sites near al-Qaim in retaliation."
+    Removes: "US forces struck militia positions near Harir air base in retaliation."
     Keeps: "Militants struck the Conoco base with rockets."
     """
     return [m.span() for m in rules.own_strikes.finditer(folded)]
+
+
+@phrase_mask
+def negation(folded: str, rules: Ruleset, published: date | None) -> Spans:
+    """A negated attack verb: the base named was not attacked.
+
+    Removes: "Rockets fell on the city, but Harir air base was not hit."
+    Keeps: "Rockets fell on the city and hit Harir air base."
+    """
+    return [m.span() for m in _NEGATION.finditer(folded)]
+
+
+@phrase_mask
+def denial(folded: str, rules: Ruleset, published: date | None) -> Spans:
+    """A denial of reports: what the rest of its clause says was denied.
+
+    Removes: "Officials denied reports of a drone strike on Harir air base."
+    Keeps: "Officials confirmed reports of a drone strike on Harir air base."
+    """
+    return [(m.start(), clause_end(folded, m.end())) for m in _DENIAL.finditer(folded)]
+
+
+@phrase_mask
+def generic_statement(folded: str, rules: Ruleset, published: date | None) -> Spans:
+    """A statement about bases in general ("frequent targets", "often come under fire").
+
+    Removes: "Bases such as Harir airbase are regular targets for the militias."
+    Keeps: "Militias targeted Harir airbase on Monday."
+    """
+    return [
+        (clause_start(folded, m.start()), clause_end(folded, m.end()))
+        for m in _GENERIC.finditer(folded)
+    ]
+
+
+@phrase_mask
+def tally_list(folded: str, rules: Ruleset, published: date | None) -> Spans:
+    """A list item that counts attacks ("• Three attacks on the Tanf base") is a tally.
+
+    Removes: "- Five attacks on the Conoco gas field base."
+    Keeps: "Two drones attacked the Conoco gas field base on Monday."
+    """
+    if _LIST_ITEM.match(folded) and _COUNTED_ATTACKS.search(folded):
+        return [(0, len(folded))]
+    return []
 
 
 def _is_past_year(match: re.Match[str], published: date | None) -> bool:
@@ -130,7 +190,12 @@ def _is_past_year(match: re.Match[str], published: date | None) -> bool:
 _ANOTHER_TARGET = re.compile(r"(?<![a-z])(?:and|another|while|as well as)(?![a-z])")
 _LOCATIVE = re.compile(
     r"(?:near|close to|next to|outside|beside|adjacent to|(?:north|south|east|west)(?:east|west)?"
-    r" of|located (?:at|near|in)|inside)\s+(?:the\s+)?$"
+    r" of|(?:located|situated|based|lying|sits|lies) (?:at|near|in|by)|inside|"
+    # a distance from the other: "45 km from", "some 20 miles away from"
+    r"(?:km|kilometres?|kilometers?|miles?)\s+(?:\([^)]*\)\s+)?(?:away\s+)?(?:from|of)|"
+    # the other's kind of place, then where it is: "(a small outpost in Rukban)"
+    r"(?:outpost|base|airbase|garrison|facility|camp|site|station|post|position|compound)"
+    r"\s+(?:located\s+|situated\s+)?(?:in|at|near|by))\s+(?:the\s+)?$"
 )
 _STRUCK_NEAR = re.compile(
     r"(?:struck|hit|landed|fell|impacted|exploded|crashed)\s+near\s+(?:[\w-]+\s+){0,4}"
@@ -179,7 +244,7 @@ def airport_vicinity(mention: BaseMention, reading: Reading, earlier: list[BaseM
 def recalled_day(candidate: Candidate, reading: Reading) -> bool:
     """An attack dated more than a month before publication is recalled history, not news.
 
-    Removes: "Drone debris at Ain al-Asad air base, January 4, 2022." (published in 2023)
+    Removes: "A drone struck Ain al-Asad air base on January 4, 2022." (published in 2023)
     Keeps: "Drones targeted Ain al-Asad air base on Monday."
     """
     return is_history(candidate.day, reading.published)
