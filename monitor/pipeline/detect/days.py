@@ -106,8 +106,9 @@ def inherited_day(masked: str, context: Context) -> Day:
 
     A day given relative to the last attack ("a day earlier", "on that same day") counts from
     that attack's day. Otherwise nothing carries into another attack ("a second drone
-    attack", "strikes were also launched") or a report of one ("on the same day, the military reported"); a sentence that points back
-    ("the other three strikes") takes the last day; any other takes the lead's day, if any."""
+    attack", "strikes were also launched") or a report of one ("on the same day, the
+    military reported"); a sentence that points back ("the other three strikes") takes the
+    last day; any other takes the lead's day, if any."""
     if _REPORTED_SAME_DAY.search(masked):
         return None, None
     relative = _RELATIVE_TO_LAST.search(masked)
