@@ -28,7 +28,7 @@ from monitor.logs import configure_logging
 from monitor.pipeline.alerts import event_object
 from monitor.pipeline.rules import compile_rules
 from monitor.process import AlertPolicy
-from monitor.records import Event
+from monitor.records import Article, Event
 from monitor.settings import Settings, load_settings, with_database
 from monitor.store import Store, open_store
 from monitor.store import events as event_store
@@ -325,13 +325,100 @@ def backtest(
         f"({tracked} on tracked bases) in {seconds:.1f} s"
     )
     if summary is not None:
-        _echo_figures(summary)
+        _echo_figures(summary, paths)
     for path in (html_path, report_path):
         if path is not None:
             click.echo(f"wrote {path}")
 
 
-def _echo_figures(summary: dict[str, Any]) -> None:
+@cli.command()
+@click.argument("sources", nargs=-1, required=True, metavar="PATH|URL...")
+@click.option("--base", "base_id", metavar="ID", help="Only the sentences and events of this base.")
+@click.option(
+    "--record",
+    metavar="URL|PATH:LINE",
+    help="In corpus files of several articles (JSON Lines, WARC, directories), the one to "
+    "explain: its URL, or its file and line.",
+)
+@pass_context
+@_reports_errors
+def explain(
+    obj: _Context, sources: tuple[str, ...], base_id: str | None, record: str | None
+) -> None:
+    """Show how the extractor reads one article, and why it found what it found.
+
+    For each sentence that names a tracked base: how each name resolved (a configured alias or
+    a spelling variant of one), the attack words, every candidate and the mask that removed it
+    with its reason; then the events with the sentences their facts rest on. The article is a
+    .txt or .html file, a URL (fetched), or one record of corpus files picked by --record.
+
+    \b
+    Example:
+        monitor explain tests/corpus/seeds/000_346e118d387ee447.txt
+        monitor explain ../shared/corpus/dev.jsonl --record https://example.com/story --base harir
+        monitor explain https://www.example.com/news/drone-attack-on-harir-base
+    """
+    from monitor.pipeline.detect import explain_article
+    from monitor.pipeline.detect.explain import render_explanation
+
+    settings = obj.settings()
+    rules = compile_rules(settings.bases)
+    if base_id is not None and base_id not in rules.bases:
+        raise click.BadParameter(f"no tracked base {base_id!r} in the config", param_hint="--base")
+    article = _article_to_explain(sources, record, timeout_s=settings.http.timeout_s)
+    published = article.published_at.date().isoformat() if article.published_at else "undated"
+    click.echo(f"article: {article.url}  published {published}")
+    explanation = explain_article(article, rules)
+    for line in render_explanation(explanation.readings, explanation.reports, base_id=base_id):
+        click.echo(line)
+
+
+def _article_to_explain(sources: Sequence[str], record: str | None, *, timeout_s: float) -> Article:
+    """The one article ``monitor explain`` reads: fetched, or found in corpus files."""
+    from monitor.corpora import CorpusProblem, Page, list_inputs, read_records
+    from monitor.pipeline.extract import extract_article
+    from monitor.records import Rejected
+
+    if len(sources) == 1 and sources[0].startswith(("http://", "https://")):
+        from monitor.http import fetch, make_client
+
+        with make_client(timeout_s=timeout_s) as client:
+            fetched = fetch(client, sources[0])
+        found = extract_article(fetched.body, url=fetched.url, published_at=None, origin="page")
+        if isinstance(found, Rejected):
+            raise click.ClickException(f"{sources[0]}: no article text ({found.reason})")
+        return found
+    records = []
+    for _, item in read_records(list_inputs([Path(s) for s in sources])):
+        if isinstance(item, CorpusProblem):
+            continue
+        where, read = item
+        url = read.url if isinstance(read, Article | Page) else ""
+        if record is None or record in {url, where}:
+            records.append((where, read))
+    if not records:
+        raise click.ClickException(
+            f"no article {record!r} in {', '.join(sources)}" if record else "no article to explain"
+        )
+    if len(records) > 1:
+        raise click.ClickException(
+            f"{len(records)} articles in {', '.join(sources)}: pick one with --record URL"
+        )
+    where, read = records[0]
+    if isinstance(read, Page):
+        read = extract_article(
+            read.body,
+            url=read.url,
+            published_at=read.published_at,
+            title=read.title,
+            origin="corpus",
+        )
+    if isinstance(read, Rejected):
+        raise click.ClickException(f"{where}: no article text ({read.reason})")
+    return read
+
+
+def _echo_figures(summary: dict[str, Any], paths: Sequence[Path]) -> None:
     click.echo(
         f"precision {summary['precision']:.3f}  recall {summary['recall']:.3f}  "
         f"F1 {summary['f1']:.3f}  duplicates {summary['duplicates']}"
@@ -340,8 +427,15 @@ def _echo_figures(summary: dict[str, Any]) -> None:
         "field accuracy on matched events: "
         + ", ".join(f"{name} {value:.3f}" for name, value in summary["field_accuracy"].items())
     )
+    inputs = " ".join(str(p) for p in paths)
+
+    def explain(url: str, base: str) -> str:
+        return f"           explain: monitor explain {inputs} --record {url} --base {base}"
+
     for miss in summary["missed_events"]:
         click.echo(f"MISS       {miss['document']}  {miss['base']} {miss['date'] or 'undated'}")
+        if miss["url"]:
+            click.echo(explain(miss["url"], miss["base"]))
     for kind, rows in (
         ("FALSE", summary["false_events"]),
         ("DUPLICATE", summary["duplicate_events"]),
@@ -352,6 +446,8 @@ def _echo_figures(summary: dict[str, Any]) -> None:
                 f"{row['sources'][0] if row['sources'] else ''}\n"
                 f"           evidence: {row['evidence'][:300]}"
             )
+            if row["sources"]:
+                click.echo(explain(row["sources"][0], row["base"]))
     for error in summary["field_errors"]:
         click.echo(
             f"FIELD      event {error['id']} {error['base']} {error['date'] or 'undated'} "

@@ -223,7 +223,12 @@ def score_summary(score: Score) -> dict[str, Any]:
         "matched": score.matched,
         "field_accuracy": {k: round(v, 4) for k, v in score.field_accuracy().items()},
         "missed_events": [
-            {"document": g.document, "base": g.base, "date": g.day.isoformat() if g.day else None}
+            {
+                "document": g.document,
+                "base": g.base,
+                "date": g.day.isoformat() if g.day else None,
+                "url": min(g.urls, key=lambda u: (not u.startswith("http"), u), default=None),
+            }
             for g in score.misses
         ],
         "false_events": [_event_summary(e) for e in score.false_positives],
