@@ -26,7 +26,7 @@ def detect_naive(article: Article, rules: Ruleset) -> list[Report]:
     for sentence in split_sentences(article.text):
         if not _ATTACK_WORD.search(sentence.folded):
             continue
-        for mention in rules.find_bases(sentence.folded):
+        for mention in rules.find_bases(sentence.folded, sentence.text):
             if mention.base_id in reports:
                 continue
             base = rules.bases[mention.base_id]

@@ -1,8 +1,9 @@
 """A cheap check on a page's raw bytes: can it name a tracked base at all?
 
 Full extraction (trafilatura) costs far more than the extractor, and most pages a monitor or a
-backtest reads name no base. ``may_name_a_base`` looks for a distinctive word of some alias
-(or the whole alias, when none of its words is distinctive) and is built to be at least as
+backtest reads name no base. ``may_name_a_base`` looks for the gazetteer's page keys: a
+distinctive word of some alias (or the whole alias, when none of its words is distinctive), and
+the tolerant pattern of every alias's romanisation variants; it is built to be at least as
 permissive as the extractor, which matches an alias only where its letters are characters of
 the text that fold to those letters. In the raw bytes such a character is the ASCII letter in
 either case, a non-ASCII letter ("ī", fullwidth "ｈ"), or an HTML entity; combining marks and
@@ -24,60 +25,34 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
-from collections.abc import Iterable
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-import re2
-
+from monitor.pipeline.gazetteer import Gazetteer
 from monitor.pipeline.sentences import ascii_fold
 
-if TYPE_CHECKING:
-    from monitor.pipeline.rules import Ruleset
+
+class HasGazetteer(Protocol):
+    """What carries the gazetteer: the extractor's ``Ruleset``."""
+
+    @property
+    def gazetteer(self) -> Gazetteer: ...
+
 
 _ASCII = bytes(range(128))
 _ENTITY = re.compile(rb"&#?[A-Za-z0-9]+;?")
 _TAG = re.compile(rb"<[^>]*>")
 _CHARSET = re.compile(rb"""charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
 _INVISIBLE = frozenset({"Mn", "Me", "Cf"})  # combining marks, soft hyphens, zero-width space
-# Between the words of an alias: spaces and punctuation, entities, tags.
-_GAP = rb"(?:[^a-z0-9&<]|&#?[a-z0-9]+;?|<[^>]*>)*"
 
 
-def compile_page_keys(keys: Iterable[tuple[tuple[str, ...], str, str]]) -> Any:
-    """One RE2 pattern over ASCII-lower-cased bytes for the given keys: each one or more folded
-    ASCII words found in order, then the letter or digit that may touch it on each side ("" at
-    an alias's edge): the extractor allows nothing between an alias's words, so "AinAlAsad"
-    names Ain al-Asad, while "Hariri" does not name Harir."""
-    body = b"|".join(
-        sorted(
-            _edge(b"^", before)
-            + _GAP.join(re.escape(word.encode()) for word in words)
-            + _edge(b"$", after)
-            for words, before, after in set(keys)
-        )
-    )
-    options = re2.Options()
-    options.encoding = re2.Options.Encoding.LATIN1  # bytes, not UTF-8 text
-    options.log_errors = False
-    return re2.compile(body or rb"[^\x00-\xff]", options)
-
-
-def _edge(anchor: bytes, touching: str) -> bytes:
-    """What may stand beside a key: the page's edge, a non-alphanumeric, or ``touching``."""
-    return (
-        b"(?:"
-        + b"|".join([anchor, rb"[^a-z0-9]", *([re.escape(touching.encode())] if touching else [])])
-        + b")"
-    )
-
-
-def may_name_a_base(raw: bytes | str, rules: Ruleset) -> bool:
-    """False only when no alias of any tracked base can appear in the page's text."""
+def may_name_a_base(raw: bytes | str, rules: HasGazetteer | Gazetteer) -> bool:
+    """False only when no alias of any tracked base, nor a variant of one, can appear in the
+    page's text; the keys are the gazetteer's (``Gazetteer.page_keys``)."""
     page = raw.encode("utf-8", errors="surrogatepass") if isinstance(raw, str) else raw
     if b"\x00" in page:
         return True  # UTF-16 and the like: not worth decoding here
-    keys = rules.page_keys
+    keys = (rules if isinstance(rules, Gazetteer) else rules.gazetteer).page_keys
     lowered = page.lower()
     if keys.search(lowered):
         return True

@@ -1,0 +1,531 @@
+"""The gazetteer: every tracked base's aliases, compiled once, for the extractor and for the
+raw-bytes relevance check alike (``compile_gazetteer`` -> ``Gazetteer``).
+
+Text is matched folded (``sentences.fold``: lower case, no diacritics, offsets kept), so case,
+diacritics, apostrophes and the hyphens or parentheses between words never matter.
+
+Three kinds of mention, leftmost-longest:
+
+- a listed alias, as written in config.yaml ("Ain al-Asad", "AIN AL ASAD", "Ain al Asad");
+- a listed weak alias ("Harir", "Tanf"), only beside a base word ("Harir air base");
+- a romanisation *variant* of a listed alias, not itself listed: its vowels, doubled letters,
+  kh/h, q/k, Arabic article and -iyah ending may differ ("Tel al-Beidar" for Tal Baydar,
+  "Harab Jir" for Kharab al-Jir, "Malikiyya" for al-Malikiyah). A variant counts only as a
+  proper name, capitalised in the original text, and, when its consonants are few (so that
+  ordinary names collide with it), only beside a base or place word.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import re2
+
+from monitor.errors import ConfigError
+from monitor.pipeline import lexicon
+from monitor.pipeline.sentences import ascii_fold, fold
+from monitor.records import Base
+
+__all__ = ["BaseMention", "Gazetteer", "compile_gazetteer"]
+
+_SEPARATOR = r"[\s\-'().]*"
+_VOWEL = "[aeiouy]"
+# The Arabic article and its assimilated forms: al-, el-, ad-, adh-, ash-, as-, at-, ath-, ar-,
+# an-, az- (hyphenated, spaced or run together with the next word).
+_ARTICLE = r"[ae](?:l|dh?|sh?|th?|r|n|z)"
+_ARTICLES = frozenset(
+    a + c for a in "ae" for c in ("l", "d", "dh", "s", "sh", "t", "th", "r", "n", "z")
+)
+# The nisba/feminine endings -iyah, -iya, -iyya, -iyyah, -ieh, -iyeh, -iah: one class.
+_ENDING = re.compile(r"(?<=[^aeiouy])i(?:yy?[ae]h?|[ae]h)$")
+_ENDING_PATTERN = "[iey]+[ae]h?"
+# Consonant letters that stand for one sound, kept together.
+_DIGRAPHS = ("kh", "sh", "th", "dh", "gh", "ph", "ch")
+# A variant whose alias has fewer consonant sounds than this (an -iyah ending counts as one)
+# counts only beside a base or place word. With vowels free, three consonants are matched by
+# many ordinary names ("Omar" ~ Amir/Emir, "Asad" ~ Saeed?, "Tanf" ~ Tenaf, "Harir" ~
+# "Horror"); four or more (R-K-B-N, Q-S-R-K, M-L-K-iyah, R-M-L-N) name one place in this
+# domain, and a capitalised word with exactly those consonants is that place.
+_MIN_FREE_CONSONANTS = 4
+
+# Words too common to stand for an alias on their own; an alias made only of these (and short
+# words) is looked for whole.
+_GENERIC = frozenset(
+    [
+        "air",
+        "airbase",
+        "airbases",
+        "airfield",
+        "airfields",
+        "airport",
+        "airports",
+        "base",
+        "bases",
+        "camp",
+        "camps",
+        "complex",
+        "field",
+        "fields",
+        "gas",
+        "oil",
+        "international",
+        "military",
+        "garrison",
+        "station",
+        "site",
+        "sites",
+        "support",
+        "mission",
+        "landing",
+        "zone",
+        "tower",
+        "union",
+        "victory",
+        "green",
+        "village",
+        "plant",
+        "plants",
+        "the",
+        "and",
+        "of",
+        "at",
+        "us",
+        "u",
+        "s",
+        "al",
+        "el",
+        "ad",
+        "an",
+        "as",
+        "one",
+        "two",
+        "three",
+        "american",
+        "coalition",
+    ]
+)
+# English words of aliases, matched as written (only Arabic and Kurdish names vary).
+_ENGLISH = _GENERIC | frozenset(
+    [
+        "oilfield",
+        "oilfields",
+        "victoria",
+        "embassy",
+        "diplomatic",
+        "center",
+        "centre",
+        "patrol",
+        "intl",
+        "in",
+        "iraq",
+        "baghdad",
+        "euphrates",
+        "cooke",
+        "compound",
+    ]
+)
+# Words that make a place of the name beside them, for a variant with few consonants: a base
+# word or a place word, after ("Tenef garrison", "Shedadi countryside") or before ("the town of
+# Shedadi").
+_PLACE_WORDS = ("town", "village", "area", "district", "countryside", "region")
+_PLACE_WORDS_AFTER = (*lexicon.BASE_WORDS, *_PLACE_WORDS)
+_PLACE_WORDS_BEFORE = ("base", "airbase", "garrison", "field", "camp", *_PLACE_WORDS)
+# In raw pages: stems of every word above (looser: no word edges).
+_PAGE_BASE_WORDS = (
+    *("air", "base", "camp", "garrison", "outpost", "facilit", "installation", "compound"),
+    *("complex", "field", "oil", "gas", "site", "town", "village", "area", "district"),
+    *("countryside", "region"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class BaseMention:
+    """A tracked base named in a folded text: its offsets (the same in the original text), the
+    configured alias it resolved to, and whether the text spells that alias differently."""
+
+    base_id: str
+    start: int
+    end: int
+    alias: str
+    variant: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class _Alias:
+    """A configured alias, as the variant matcher resolves to it."""
+
+    base_id: str
+    alias: str
+    weak: bool
+    needs_base_word: bool  # few consonants and no base word of its own
+
+
+@dataclass(frozen=True, slots=True)
+class Gazetteer:
+    """Every alias of the tracked bases, precompiled (``compile_gazetteer``)."""
+
+    aliases: re.Pattern[str]  # every listed alias, as one prefix tree of tokens
+    alias_bases: dict[str, tuple[str, str]]  # letters and digits run together -> (id, alias)
+    weak_aliases: re.Pattern[str]  # names that count only beside a base word
+    weak_bases: dict[str, tuple[str, str]]
+    variants: re.Pattern[str]  # every alias's romanisation variants, as one prefix tree
+    variant_aliases: re.Pattern[str]  # the same, one named group per alias (to resolve)
+    variant_table: tuple[_Alias, ...]
+    base_word_after: re.Pattern[str]  # "[military] air base" after a weak alias
+    base_word_before: re.Pattern[str]  # "garrison at" before a weak alias
+    place_word_after: re.Pattern[str]  # "... town", "... countryside" after a short variant
+    place_word_before: re.Pattern[str]  # "the area of ..." before a short variant
+    false_friends: re.Pattern[str]  # names that look like an alias but are not a base
+    page_keys: Any  # RE2 over raw bytes, never stricter than ``find`` (see relevance)
+
+    def find(self, folded: str, original: str | None = None) -> list[BaseMention]:
+        """Every tracked-base mention in a folded text, left to right. Variants are looked
+        for only when the ``original`` text is given (they must be capitalised in it)."""
+        for friend in self.false_friends.finditer(folded):
+            span = friend.end() - friend.start()
+            folded = folded[: friend.start()] + " " * span + folded[friend.end() :]
+        candidates = [
+            _listed(self.alias_bases[_key(m.group(0))], m.start(), m.end())
+            for m in self.aliases.finditer(folded)
+        ]
+        for match in self.weak_aliases.finditer(folded):
+            if self._beside_base_word(folded, match.start(), match.end()):
+                weak = self.weak_bases[_key(match.group(0))]
+                candidates.append(_listed(weak, match.start(), match.end()))
+        if original is not None:
+            candidates.extend(self._variants(folded, original))
+        # Leftmost, then longest, listed before variant: "Al-Harir military base" is one
+        # mention, from "Al".
+        found: list[BaseMention] = []
+        for mention in sorted(candidates, key=lambda m: (m.start, m.start - m.end, m.variant)):
+            if not found or mention.start >= found[-1].end:
+                found.append(mention)
+        return found
+
+    def _variants(self, folded: str, original: str) -> Iterable[BaseMention]:
+        """Unlisted spellings of an alias, each capitalised in ``original`` and, when the
+        alias resolves to few consonants (or is weak), beside a base or place word."""
+        for match in self.variants.finditer(folded):
+            key = _key(match.group(0))
+            if key in self.alias_bases or key in self.weak_bases:
+                continue  # a listed spelling: found above, or rightly not
+            if not _is_proper_name(original[match.start() : match.end()]):
+                continue
+            alias = self._resolve(match.group(0))
+            if alias is None:
+                continue
+            if alias.weak and not self._beside_base_word(folded, match.start(), match.end()):
+                continue
+            if alias.needs_base_word and not self._beside_place_word(
+                folded, match.start(), match.end()
+            ):
+                continue
+            yield BaseMention(alias.base_id, match.start(), match.end(), alias.alias, True)
+
+    def _resolve(self, text: str) -> _Alias | None:
+        """The first configured alias (listed aliases before weak ones) ``text`` spells."""
+        resolved = self.variant_aliases.fullmatch(text)
+        if resolved is None or resolved.lastgroup is None:
+            return None
+        return self.variant_table[int(resolved.lastgroup[1:])]
+
+    def _beside_base_word(self, folded: str, start: int, end: int) -> bool:
+        return bool(
+            self.base_word_after.match(folded, end)
+            or self.base_word_before.search(folded[max(0, start - 20) : start])
+        )
+
+    def _beside_place_word(self, folded: str, start: int, end: int) -> bool:
+        return bool(
+            self.place_word_after.match(folded, end)
+            or self.place_word_before.search(folded[max(0, start - 25) : start])
+        )
+
+
+def _listed(found: tuple[str, str], start: int, end: int) -> BaseMention:
+    base_id, alias = found
+    return BaseMention(base_id, start, end, alias)
+
+
+def compile_gazetteer(bases: Sequence[Base]) -> Gazetteer:
+    """Precompile the aliases of ``bases``; ConfigError on an alias without letters."""
+    strong: dict[tuple[str, ...], tuple[str, str]] = {}
+    weak: dict[tuple[str, ...], tuple[str, str]] = {}
+    for base in bases:
+        for alias in (base.name, *base.aliases):
+            strong.setdefault(_alias_tokens(alias, base.id), (base.id, alias))
+        for alias in base.weak_aliases:
+            weak.setdefault(_alias_tokens(alias, base.id), (base.id, alias))
+    table, sequences = _variant_table(strong, weak)
+    modifiers = _any(lexicon.BASE_MODIFIERS)
+    return Gazetteer(
+        aliases=_trie_regex([tuple(re.escape(t) for t in tokens) for tokens in strong]),
+        # The separator between tokens may be empty ("airbase" for "air base"), so a match is
+        # looked up by its letters and digits run together.
+        alias_bases={"".join(tokens): found for tokens, found in strong.items()},
+        weak_aliases=_trie_regex([tuple(re.escape(t) for t in tokens) for tokens in weak]),
+        weak_bases={"".join(tokens): found for tokens, found in weak.items()},
+        variants=_trie_regex(sequences),
+        variant_aliases=re.compile(
+            "|".join(f"(?P<a{i}>{_joined(s)})" for i, s in enumerate(sequences)) or r"(?!x)x"
+        ),
+        variant_table=tuple(table),
+        base_word_after=re.compile(
+            rf"\s+(?:(?:{modifiers})\s+){{0,2}}(?:{_any(lexicon.BASE_WORDS)})(?![a-z])"
+        ),
+        base_word_before=re.compile(r"(?:base|camp|garrison|field)\s+(?:(?:of|at|in)\s+)?$"),
+        place_word_after=re.compile(
+            rf"\s+(?:(?:{modifiers})\s+){{0,2}}(?:{_any(_PLACE_WORDS_AFTER)})(?![a-z])"
+        ),
+        place_word_before=re.compile(
+            rf"(?:{_any(_PLACE_WORDS_BEFORE)})\s+(?:(?:of|at|in)\s+)?(?:the\s+)?$"
+        ),
+        false_friends=re.compile(rf"(?<![a-z0-9])(?:{_any(lexicon.FALSE_FRIENDS)})(?![a-z0-9])"),
+        page_keys=_page_keys(bases, sequences, table),
+    )
+
+
+def _variant_table(
+    strong: dict[tuple[str, ...], tuple[str, str]], weak: dict[tuple[str, ...], tuple[str, str]]
+) -> tuple[list[_Alias], list[tuple[str, ...]]]:
+    """Each alias that has a name to vary, and its tolerant pattern as a token sequence;
+    listed aliases before weak ones, so that a spelling of both resolves to the listed one."""
+    table: list[_Alias] = []
+    sequences: list[tuple[str, ...]] = []
+    for aliases, weak_kind in ((strong, False), (weak, True)):
+        for tokens, (base_id, alias) in aliases.items():
+            sequence = _tolerant_sequence(tokens, alias)
+            if sequence is None:
+                continue
+            consonants = sum(_consonants(t) for t in tokens if _is_name(t, alias))
+            has_base_word = any(t in _GENERIC and t not in _ARTICLES for t in tokens)
+            short = consonants < _MIN_FREE_CONSONANTS and not has_base_word
+            table.append(_Alias(base_id, alias, weak_kind, short))
+            sequences.append(sequence)
+    return table, sequences
+
+
+def _tolerant_sequence(tokens: tuple[str, ...], alias: str) -> tuple[str, ...] | None:
+    """An alias as regex elements, one per token: names made tolerant (``_tolerant_token``),
+    any other word as written, an article before a name optional in any form, a leading
+    article dropped. None when the alias has no name to vary ("Tower 22", "BIAP")."""
+    if not any(_is_name(t, alias) for t in tokens):
+        return None
+    elements: list[str] = []
+    for index, token in enumerate(tokens):
+        following = tokens[index + 1] if index + 1 < len(tokens) else ""
+        if token in _ARTICLES and following and _is_name(following, alias):
+            continue  # the article is optional before the name (below), in any form
+        if _is_name(token, alias):
+            pattern = _tolerant_token(token)
+            if elements:  # an article may stand before any name but the first
+                pattern = rf"(?:{_ARTICLE}{_SEPARATOR})?{pattern}"
+            elements.append(pattern)
+        else:
+            elements.append(re.escape(token))
+    return tuple(elements)
+
+
+def _is_name(token: str, alias: str) -> bool:
+    """A word of an alias that is an Arabic or Kurdish name, spelled many ways: letters only,
+    three or more with a vowel, not English, not an acronym written in capitals ("BIAP")."""
+    if not token.isalpha() or len(token) < 3 or token in _ENGLISH or token in _ARTICLES:
+        return False
+    if not re.search("[aeiouy]", token):
+        return False
+    return not any(w.isupper() and fold(w) == token for w in re.findall(r"[^\W_]+", alias))
+
+
+def _units(token: str) -> tuple[list[str], bool]:
+    """A name's letters as sounds (vowel runs and consonants, digraphs kept, doubled
+    consonants once), and whether it ends in the -iyah class of endings."""
+    ending = _ENDING.search(token)
+    stem = token[: ending.start()] if ending else token
+    if not ending and len(stem) > 3 and stem.endswith("h") and stem[-2] in "aeiouy":
+        stem = stem[:-1]  # "Shaddadah", "Tabiyeh": the final h is the vowel's
+    units: list[str] = []
+    at = 0
+    while at < len(stem):
+        if stem[at] in "aeiouy":
+            end = at
+            while end < len(stem) and stem[end] in "aeiouy":
+                end += 1
+            units.append("V")
+            at = end
+            continue
+        sound = stem[at : at + 2] if stem[at : at + 2] in _DIGRAPHS else stem[at]
+        sound = "k" if sound == "q" else sound
+        if not units or units[-1] != sound:
+            units.append(sound)
+        at += len(sound) if sound in _DIGRAPHS else 1
+    return units, ending is not None
+
+
+def _consonants(token: str) -> int:
+    units, ending = _units(token)
+    return sum(u != "V" for u in units) + ending
+
+
+def _tolerant_token(token: str) -> str:
+    """A name as a regex for its usual romanisations: vowels and diphthongs free (a/e/i/u,
+    ay/ai/ei/ey, ou/u, y/i; inner ones may be dropped or added: "Rmelan", "Tenef"),
+    consonants doubled or not,
+    kh/h and q/k alike, an -iyah ending in any of its spellings."""
+    units, ending = _units(token)
+    parts: list[str] = []
+    for index, unit in enumerate(units):
+        if index and unit != "V" and units[index - 1] != "V":
+            parts.append(f"{_VOWEL}*")  # a vowel the alias leaves out: "Tenef" for "Tanf"
+        if unit == "V":
+            last = index == len(units) - 1
+            parts.append(f"{_VOWEL}+h?" if last else f"{_VOWEL}+" if index == 0 else f"{_VOWEL}*")
+        elif unit in ("h", "kh"):
+            parts.append("(?:kh|h)h*")
+        elif unit == "k":
+            parts.append("[kq]+")
+        elif len(unit) == 2:
+            parts.append(unit)
+        else:
+            parts.append(f"{unit}+")
+    if ending:
+        parts.append(_ENDING_PATTERN)
+    return "".join(parts)
+
+
+def _is_proper_name(original: str) -> bool:
+    """Whether each name word of a mention (not an article or an English word) starts with
+    a capital letter in the original text."""
+    words = [w for w in re.findall(r"[^\W\d_]+", original) if w.lower() != w.upper()]
+    names = [w for w in words if fold(w) not in _ENGLISH and fold(w) not in _ARTICLES]
+    return bool(names) and all(_first_cased(w).isupper() for w in names)
+
+
+def _first_cased(word: str) -> str:
+    """The first letter that has a case ("A" in "ʿAyn")."""
+    return next(c for c in word if c.lower() != c.upper())
+
+
+def _page_keys(
+    bases: Sequence[Base], sequences: Sequence[tuple[str, ...]], table: Sequence[_Alias]
+) -> Any:
+    """One RE2 pattern over raw lower-cased bytes: for listed aliases, the longest
+    distinctive word of each (or the whole alias, when none of its words is distinctive:
+    "Tower 22"); for variants, the whole tolerant alias, beside a base or place word where
+    ``find`` wants one (the capital letter is not checked: looser, never stricter)."""
+    keys = [_listed_key(words, before, after) for words, before, after in _listed_keys(bases)]
+    for sequence, alias in zip(sequences, table, strict=True):
+        keys.append(_variant_key(sequence, alias.weak or alias.needs_base_word))
+    options = re2.Options()
+    options.encoding = re2.Options.Encoding.LATIN1  # bytes, not UTF-8 text
+    options.log_errors = False
+    options.max_mem = 64 << 20
+    return re2.compile(b"|".join(sorted(set(keys))) or rb"[^\x00-\xff]", options)
+
+
+# Between the words of an alias on a raw page: spaces and punctuation, entities, tags.
+_GAP = rb"(?:[^a-z0-9&<]|&#?[a-z0-9]+;?|<[^>]*>)*"
+
+
+def _listed_keys(bases: Sequence[Base]) -> set[tuple[tuple[str, ...], str, str]]:
+    """The longest distinctive word of every alias (strong and weak), or the whole alias when
+    none of its words is distinctive ("Tower 22", "Union III"); each with the letters that
+    may touch it where the alias's words run together: the end of the word before, the start
+    of the word after ("" at the alias's edges)."""
+    keys: set[tuple[tuple[str, ...], str, str]] = set()
+    for base in bases:
+        for alias in (base.name, *base.aliases, *base.weak_aliases):
+            tokens = [t for t in re.split(r"[^a-z0-9]+", ascii_fold(alias)) if t]
+            distinctive = [t for t in tokens if t not in _GENERIC and len(t) >= 3]
+            if not distinctive:
+                keys.add((tuple(tokens), "", ""))
+                continue
+            at = tokens.index(max(distinctive, key=len))
+            before = tokens[at - 1][-1] if at > 0 else ""
+            after = tokens[at + 1][0] if at + 1 < len(tokens) else ""
+            keys.add(((tokens[at],), before, after))
+    return keys
+
+
+def _listed_key(words: tuple[str, ...], before: str, after: str) -> bytes:
+    """Folded ASCII words found in order, then the letter or digit that may touch them on
+    each side ("" at an alias's edge): "AinAlAsad" names Ain al-Asad, "Hariri" not Harir."""
+    return (
+        _edge(b"^", before)
+        + _GAP.join(re.escape(word.encode()) for word in words)
+        + _edge(b"$", after)
+    )
+
+
+def _variant_key(sequence: tuple[str, ...], beside_base_word: bool) -> bytes:
+    """A variant's tolerant alias on a raw page, with tags and entities between its words,
+    and when ``beside_base_word`` a base or place word within two words after or before."""
+    body = _GAP.join(e.encode().replace(_SEPARATOR.encode(), _GAP) for e in sequence)
+    name = rb"(?:^|[^a-z0-9])" + body + rb"(?:$|[^a-z0-9])"
+    if not beside_base_word:
+        return name
+    words = b"(?:" + b"|".join(w.encode() for w in _PAGE_BASE_WORDS) + b")"
+    after = name + _GAP + rb"(?:[a-z0-9.\-]+" + _GAP + rb"){0,2}" + words
+    before = words + _GAP + rb"(?:[a-z]+" + _GAP + rb"){0,2}" + name
+    return b"(?:" + after + b"|" + before + b")"
+
+
+def _edge(anchor: bytes, touching: str) -> bytes:
+    """What may stand beside a key: the page's edge, a non-alphanumeric, or ``touching``."""
+    return (
+        b"(?:"
+        + b"|".join([anchor, rb"[^a-z0-9]", *([re.escape(touching.encode())] if touching else [])])
+        + b")"
+    )
+
+
+def _alias_tokens(alias: str, base_id: str) -> tuple[str, ...]:
+    tokens = _tokens(fold(alias))
+    if not tokens:
+        raise ConfigError(f"rules: base {base_id}: alias {alias!r} has no letters or digits")
+    return tokens
+
+
+def _key(folded: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "", folded)
+
+
+def _tokens(folded: str) -> tuple[str, ...]:
+    return tuple(t for t in re.split(r"[^a-z0-9]+", folded) if t)
+
+
+def _joined(elements: tuple[str, ...]) -> str:
+    return _SEPARATOR.join(elements)
+
+
+def _trie_regex(sequences: Iterable[tuple[str, ...]]) -> re.Pattern[str]:
+    """One regex for many sequences of token patterns, factored as a prefix tree so that it
+    stays fast with hundreds of aliases; at each branch the longer continuation is tried
+    first."""
+    trie: dict[str, dict] = {}  # type: ignore[type-arg]
+    for sequence in sequences:
+        node = trie
+        for token in sequence:
+            node = node.setdefault(token, {})
+        node[""] = {}
+
+    def build(node: dict) -> str:  # type: ignore[type-arg]
+        branches = []
+        for token in sorted((t for t in node if t), key=lambda t: (-len(t), t)):
+            child = node[token]
+            rest = build(child) if any(child) else ""
+            if rest:
+                optional = "?" if "" in child else ""
+                branches.append(f"{token}(?:{_SEPARATOR}(?:{rest})){optional}")
+            else:
+                branches.append(token)
+        return "|".join(branches)
+
+    body = build(trie) or r"(?!x)x"
+    return re.compile(rf"(?<![a-z0-9])(?:{body})(?![a-z0-9])")
+
+
+def _any(patterns: Iterable[str]) -> str:
+    return "|".join(sorted(patterns, key=len, reverse=True))
