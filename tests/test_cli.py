@@ -214,6 +214,46 @@ def test_backtest_lists_misses_with_evidence(config: Path, tmp_path: Path) -> No
     assert "MISS       X1  tower-22 2024-01-28" in out
     assert "FALSE      event 1 harir 2024-01-29" in out
     assert "evidence: Rockets hit Harir air base on Monday" in out
+    assert f"explain: monitor explain {corpus} --record https://news.example/x1 --base harir" in out
+
+
+def test_explain_shows_names_candidates_masks_and_events(config: Path, tmp_path: Path) -> None:
+    """explain: how each name resolved, the attack words, the mask that removed a candidate."""
+    page = tmp_path / "story.txt"
+    page.write_text(
+        "Two drones struck the Tal Beidar base on Monday, a war monitor said. "
+        "Officials denied reports of a rocket attack on the Harir base."
+    )
+    code, out, _ = _run(config, "explain", str(page))
+    assert code == 0
+    assert '"Tal Beidar base" -> tal-baydar (variant of "Tal Baydar base")' in out
+    assert 'attack words: "struck"' in out
+    assert "candidate harir: removed by denial: A denial of reports" in out
+    assert "events: 1" in out
+    assert "tal-baydar undated" in out
+    code, out, _ = _run(config, "explain", str(page), "--base", "harir")
+    assert "tal-baydar" not in out
+    assert "events: 0" in out
+
+
+def test_explain_picks_one_record_of_a_corpus(config: Path, tmp_path: Path) -> None:
+    """In a corpus of several articles, --record picks one by URL; without it, a clear error."""
+    corpus = tmp_path / "c.jsonl"
+    rows = [
+        {"url": f"https://news.example/{n}", "published": "2024-01-29", "text": text}
+        for n, text in enumerate(["Rockets hit Harir air base on Monday.", "A quiet day."])
+    ]
+    corpus.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    code, out, _ = _run(config, "explain", str(corpus), "--record", "https://news.example/0")
+    assert code == 0
+    assert "harir 2024-01-29" in out
+    code, _, err = _run(config, "explain", str(corpus))
+    assert code != 0
+    assert "2 articles" in err and "--record" in err
+    code, _, err = _run(config, "explain", str(corpus), "--record", "https://news.example/9")
+    assert code != 0 and "no article" in err
+    code, _, err = _run(config, "explain", str(corpus), "--base", "nowhere", "--record", "x")
+    assert code != 0 and "nowhere" in err
 
 
 def test_backtest_names_a_bad_gold_line(config: Path, tmp_path: Path) -> None:

@@ -61,7 +61,7 @@ class Candidate:
 
 def read_sentence(sentence: Sentence, rules: Ruleset, published: date | None) -> Reading:
     """The base mentions and attack words of a sentence."""
-    mentions = rules.find_bases(sentence.folded)
+    mentions = rules.find_bases(sentence.folded, sentence.text)
     triggers = [
         Trigger(m.start(), m.end(), m.group(0)) for m in rules.triggers.finditer(sentence.folded)
     ]
