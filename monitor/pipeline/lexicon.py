@@ -118,6 +118,7 @@ ATTACK_TRIGGERS = (
     r"pounded",
     r"slammed into",
     r"directed (?:at|towards?|against)",
+    r"aimed (?:[\w-]+ ){0,3}?(?:at|to|towards?|against)",
     r"neutrali[sz]ed",
     # casualties at a place report the attack that caused them: "four were injured at X"
     r"(?:injured|wounded|killed|hurt) (?:at|inside)",

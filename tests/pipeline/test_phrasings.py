@@ -49,6 +49,21 @@ FOUND: list[tuple[str, str, dict[str, date | None]]] = [
         {"us-embassy-baghdad": MON},
     ),
     (
+        "named-day-before-time-of-day",
+        "Late on Sunday overnight, a drone struck the Harir military base, officials said.",
+        {"harir": SUN},
+    ),
+    (
+        "aimed-at",
+        "On Monday militants aimed two rockets at the coalition base in the Conoco gas field.",
+        {"conoco": MON},
+    ),
+    (
+        "possessive-airport",
+        "A drone struck Erbil's airport on Sunday night, the security council said.",
+        {"erbil-air-base": SUN},
+    ),
+    (
         "bases-listed-after-the-claim",
         "On Monday the Islamic Resistance in Iraq attacked three bases with drones: "
         "Ain al-Asad, Harir and the Tower 22 outpost.",

@@ -97,8 +97,16 @@ def sentence_day(days: list[DayMention], published: date | None) -> Day:
 
 
 def nearest_day(days: list[DayMention], position: int, published: date | None) -> Day:
-    """The day expression closest to ``position`` (a base mention) that resolves."""
-    return sentence_day(sorted(days, key=lambda d: abs(d.start - position)), published)
+    """The day expression closest to ``position`` (a base mention) that resolves; a named day
+    ("on Wednesday", "Jan. 7") before a time of day that only means "recently" ("overnight",
+    "this morning"): in "on Wednesday overnight" the day is Wednesday."""
+    return sentence_day(
+        sorted(days, key=lambda d: (_is_time_of_day(d), abs(d.start - position))), published
+    )
+
+
+def _is_time_of_day(mention: DayMention) -> bool:
+    return mention.kind == "relative" and mention.offset_days == 0
 
 
 def inherited_day(masked: str, context: Context) -> Day:
