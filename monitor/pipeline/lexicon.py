@@ -220,6 +220,14 @@ HISTORY = (
     r"(?:days|weeks|months) ago",
     r"(?:previous|prior|earlier|past|former) (?:[\w-]+ ){0,2}(?:attacks|strikes|incidents)",
 )
+# Another attack, placed in time against this one or likened to it: "three weeks after the Tanf
+# attack", "died in a similar attack on K-1 base".
+OTHER_ATTACKS = (
+    r"(?:two|three|four|several|a few|a couple of|\d+) (?:weeks|months) (?:before|after|earlier|"
+    r"later)",
+    r"a (?:week|month|year) (?:before|after|earlier|later)",
+    r"(?:a |an )?similar (?:[\w-]+ ){0,2}(?:attacks?|strikes?|incidents?)",
+)
 # Other places whose names contain a base's name: masked before bases are looked up.
 FALSE_FRIENDS = (
     r"bassel al-?assad(?: air ?base| airbase| airport| international airport)?",
@@ -413,6 +421,9 @@ GENERIC_STATEMENTS = (
     r"(?:is|are|have been|has been|get|gets|got|were|was)\s+(?:often|frequently|regularly|"
     r"routinely|repeatedly|periodically|occasionally|sometimes|constantly)\s+(?:been\s+)?"
     r"(?:targeted|attacked|hit|shelled|struck)",
+    # a trend: "groups have increasingly used drones to target US forces at X"
+    r"(?:have|has) (?:increasingly|repeatedly|frequently|often|regularly|long) (?:used|relied on|"
+    r"employed|turned to|sought to|tried to)",
     # a summary of a campaign: "militias have attacked US bases across Iraq"
     r"(?:have|has) (?:\w+ )?(?:targeted|attacked|hit|struck|shelled) (?:[\w.-]+ ){0,3}"
     r"(?:installations|bases|facilities|positions|interests|forces|troops) "

@@ -100,6 +100,23 @@ NOTHING: list[tuple[str, str, set[str]]] = [
         set(),
     ),
     (
+        "another-attack-placed-in-time",
+        "Rockets hit the Conoco gas field base on Monday, three weeks after the al-Tanf drone "
+        "attack.",
+        {"conoco"},
+    ),
+    (
+        "a-similar-attack",
+        "A contractor was killed at Taji on Monday; a soldier had died in a similar attack on "
+        "the K-1 base.",
+        set(),
+    ),
+    (
+        "a-trend",
+        "Militias have increasingly used rockets to hit US troops, including at Harir airbase.",
+        set(),
+    ),
+    (
         "not-hit",
         "Iranian missiles struck Erbil on Monday night. Ain al-Asad air base was not hit.",
         set(),

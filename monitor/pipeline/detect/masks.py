@@ -80,6 +80,7 @@ def _words(patterns: tuple[str, ...]) -> re.Pattern[str]:
 _NEGATION = _words(lexicon.NEGATIONS)
 _DENIAL = _words(lexicon.DENIALS)
 _GENERIC = _words(lexicon.GENERIC_STATEMENTS)
+_OTHER_ATTACK = _words(lexicon.OTHER_ATTACKS)
 _LIST_ITEM = re.compile(r"^\s*(?:[•·▪‣◦*>-]|\d{1,2}[.)])\s*")
 _COUNTED_ATTACKS = re.compile(
     rf"(?<![a-z0-9])(?:{NUMBER})\s+(?:[\w-]+\s+)?(?:attacks|strikes|incidents|assaults)(?![a-z])"
@@ -117,6 +118,22 @@ def history(folded: str, rules: Ruleset, published: date | None) -> Spans:
     past = [m.span() for m in rules.history.finditer(folded)]
     past += [m.span() for m in _YEAR.finditer(folded) if _is_past_year(m, published)]
     return [(clause_start(folded, start), clause_end(folded, end)) for start, end in past]
+
+
+@phrase_mask
+def another_attack(folded: str, rules: Ruleset, published: date | None) -> Spans:
+    """Another attack, placed in time against this one or likened to it, up to the next comma.
+
+    Removes: "Rockets hit Harir air base on Monday, three weeks after the al-Tanf attack."
+    Keeps: "Rockets hit Harir air base on Monday, three hours after the drone warning."
+    """
+    return [(m.start(), _phrase_end(folded, m.end())) for m in _OTHER_ATTACK.finditer(folded)]
+
+
+def _phrase_end(folded: str, start: int) -> int:
+    comma = folded.find(",", start)
+    end = clause_end(folded, start)
+    return end if comma < 0 else min(comma, end)
 
 
 @phrase_mask
