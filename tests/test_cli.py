@@ -249,11 +249,14 @@ def test_explain_picks_one_record_of_a_corpus(config: Path, tmp_path: Path) -> N
     assert "harir 2024-01-29" in out
     code, _, err = _run(config, "explain", str(corpus))
     assert code != 0
-    assert "2 articles" in err and "--record" in err
+    assert "2 articles" in err
+    assert "--record" in err
     code, _, err = _run(config, "explain", str(corpus), "--record", "https://news.example/9")
-    assert code != 0 and "no article" in err
+    assert code != 0
+    assert "no article" in err
     code, _, err = _run(config, "explain", str(corpus), "--base", "nowhere", "--record", "x")
-    assert code != 0 and "nowhere" in err
+    assert code != 0
+    assert "nowhere" in err
 
 
 def test_backtest_names_a_bad_gold_line(config: Path, tmp_path: Path) -> None:
