@@ -133,12 +133,8 @@ _ENGLISH = _GENERIC | frozenset(
 _PLACE_WORDS = ("town", "village", "area", "district", "countryside", "region")
 _PLACE_WORDS_AFTER = (*lexicon.BASE_WORDS, *_PLACE_WORDS)
 _PLACE_WORDS_BEFORE = ("base", "airbase", "garrison", "field", "camp", *_PLACE_WORDS)
-# In raw pages: stems of every word above (looser: no word edges).
-_PAGE_BASE_WORDS = (
-    *("air", "base", "camp", "garrison", "outpost", "facilit", "installation", "compound"),
-    *("complex", "field", "oil", "gas", "site", "town", "village", "area", "district"),
-    *("countryside", "region"),
-)
+# Before a weak alias: "the garrison at Tanf".
+_BASE_WORDS_BEFORE = ("base", "camp", "garrison", "field")
 
 
 @dataclass(frozen=True, slots=True)
@@ -276,7 +272,9 @@ def compile_gazetteer(bases: Sequence[Base]) -> Gazetteer:
         base_word_after=re.compile(
             rf"\s+(?:(?:{modifiers})\s+){{0,2}}(?:{_any(lexicon.BASE_WORDS)})(?![a-z])"
         ),
-        base_word_before=re.compile(r"(?:base|camp|garrison|field)\s+(?:(?:of|at|in)\s+)?$"),
+        base_word_before=re.compile(
+            rf"(?:{_any(_BASE_WORDS_BEFORE)})\s+(?:(?:of|at|in)\s+)?$"
+        ),
         place_word_after=re.compile(
             rf"\s+(?:(?:{modifiers})\s+){{0,2}}(?:{_any(_PLACE_WORDS_AFTER)})(?![a-z])"
         ),
@@ -417,7 +415,7 @@ def _page_keys(
     ``find`` wants one (the capital letter is not checked: looser, never stricter)."""
     keys = [_listed_key(words, before, after) for words, before, after in _listed_keys(bases)]
     for sequence, alias in zip(sequences, table, strict=True):
-        keys.append(_variant_key(sequence, alias.weak or alias.needs_base_word))
+        keys.append(_variant_key(sequence, alias))
     options = re2.Options()
     options.encoding = re2.Options.Encoding.LATIN1  # bytes, not UTF-8 text
     options.log_errors = False
@@ -459,17 +457,31 @@ def _listed_key(words: tuple[str, ...], before: str, after: str) -> bytes:
     )
 
 
-def _variant_key(sequence: tuple[str, ...], beside_base_word: bool) -> bytes:
+def _variant_key(sequence: tuple[str, ...], alias: _Alias) -> bytes:
     """A variant's tolerant alias on a raw page, with tags and entities between its words,
-    and when ``beside_base_word`` a base or place word within two words after or before."""
+    and beside the base (weak alias) or base-or-place word (few consonants) that ``find``
+    wants, in the same phrasing: "Tenef garrison", "the garrison at Tenef"."""
     body = _GAP.join(e.encode().replace(_SEPARATOR.encode(), _GAP) for e in sequence)
     name = rb"(?:^|[^a-z0-9])" + body + rb"(?:$|[^a-z0-9])"
-    if not beside_base_word:
+    after: tuple[str, ...]
+    before: tuple[str, ...]
+    if alias.weak:
+        after, before = lexicon.BASE_WORDS, _BASE_WORDS_BEFORE
+    elif alias.needs_base_word:
+        after, before = _PLACE_WORDS_AFTER, _PLACE_WORDS_BEFORE
+    else:
         return name
-    words = b"(?:" + b"|".join(w.encode() for w in _PAGE_BASE_WORDS) + b")"
-    after = name + _GAP + rb"(?:[a-z0-9.\-]+" + _GAP + rb"){0,2}" + words
-    before = words + _GAP + rb"(?:[a-z]+" + _GAP + rb"){0,2}" + name
-    return b"(?:" + after + b"|" + before + b")"
+    modifiers = _bytes_any(lexicon.BASE_MODIFIERS)
+    following = (
+        name + _GAP + b"(?:" + modifiers + _GAP + b"){0,2}" + _bytes_any(after) + rb"(?:$|[^a-z])"
+    )
+    preceding = _bytes_any(before) + _GAP + b"(?:(?:of|at|in|the)" + _GAP + b"){0,2}" + name
+    return b"(?:" + following + b"|" + preceding + b")"
+
+
+def _bytes_any(patterns: Iterable[str]) -> bytes:
+    """Word patterns of the lexicon as one RE2 group over raw bytes, a space as any gap."""
+    return b"(?:" + _any(patterns).replace(" ", "(?:GAP)").encode().replace(b"(?:GAP)", _GAP) + b")"
 
 
 def _edge(anchor: bytes, touching: str) -> bytes:

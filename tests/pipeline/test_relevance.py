@@ -72,6 +72,10 @@ def test_every_article_with_a_tracked_report_passes(rules: Ruleset) -> None:
         (b"<p>The city council voted on the budget.</p>", False),
         ("<p>Der Stadtrat stimmte über den Haushalt ab. &uuml; &#8217;</p>".encode(), False),
         (b"<p>Hariri said the towers were 220 m tall.</p>", False),
+        (b"<p>Drones hit Tel al-Beidar and the Tenef garrison</p>", True),
+        (b"<p>A drone struck <b>Hareer</b> air&shy;field</p>", True),
+        ("<p>Drones hit Malikiyy\u00e9h</p>".encode("cp1252"), True),
+        (b"<p>Facilities used on the site were closed.</p>", False),
     ],
     ids=[
         "split-by-tags",
@@ -95,6 +99,10 @@ def test_every_article_with_a_tracked_report_passes(rules: Ruleset) -> None:
         "ordinary",
         "ordinary-with-accents",
         "near-miss",
+        "variants-only",
+        "variant-across-tags",
+        "variant-windows-1252",
+        "variant-near-miss",
     ],
 )
 def test_check_on_raw_bytes(rules: Ruleset, page: bytes | str, expected: bool) -> None:
