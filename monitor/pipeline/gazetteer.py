@@ -187,8 +187,11 @@ class Gazetteer:
             _listed(self.alias_bases[_key(m.group(0))], m.start(), m.end())
             for m in self.aliases.finditer(folded)
         ]
+        listed = list(candidates)
         for match in self.weak_aliases.finditer(folded):
-            if self._beside_base_word(folded, match.start(), match.end()):
+            if self._beside_base_word(folded, match.start(), match.end()) or _in_a_list_with(
+                folded, match.start(), match.end(), listed
+            ):
                 weak = self.weak_bases[_key(match.group(0))]
                 candidates.append(_listed(weak, match.start(), match.end()))
         if original is not None:
@@ -241,6 +244,21 @@ class Gazetteer:
         )
 
 
+# Between two names of one list: "Ain al-Asad, Harir and the Tower 22 outpost".
+_LIST_JOINER = re.compile(r"\s*(?:,\s*(?:and\s+|or\s+)?|\s(?:and|or|&)\s+)(?:the\s+)?")
+
+
+def _in_a_list_with(folded: str, start: int, end: int, listed: list[BaseMention]) -> bool:
+    """Whether a weak alias is coordinated with a base named by a listed alias ("the bases of
+    Ain al-Asad and Harir"): a list of bases makes each of its names a base's."""
+    return any(
+        _LIST_JOINER.fullmatch(folded, other.end, start)
+        or _LIST_JOINER.fullmatch(folded, end, other.start)
+        for other in listed
+        if other.end <= start or other.start >= end
+    )
+
+
 def _listed(found: tuple[str, str], start: int, end: int) -> BaseMention:
     base_id, alias = found
     return BaseMention(base_id, start, end, alias)
@@ -272,9 +290,7 @@ def compile_gazetteer(bases: Sequence[Base]) -> Gazetteer:
         base_word_after=re.compile(
             rf"\s+(?:(?:{modifiers})\s+){{0,2}}(?:{_any(lexicon.BASE_WORDS)})(?![a-z])"
         ),
-        base_word_before=re.compile(
-            rf"(?:{_any(_BASE_WORDS_BEFORE)})\s+(?:(?:of|at|in)\s+)?$"
-        ),
+        base_word_before=re.compile(rf"(?:{_any(_BASE_WORDS_BEFORE)})\s+(?:(?:of|at|in)\s+)?$"),
         place_word_after=re.compile(
             rf"\s+(?:(?:{modifiers})\s+){{0,2}}(?:{_any(_PLACE_WORDS_AFTER)})(?![a-z])"
         ),

@@ -191,3 +191,23 @@ def test_hand_built_base_has_variants() -> None:
         ("Tel Rweished", True),
         ("Tall Ruwaishid", False),
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Drones hit the bases of Ain al-Asad and Harir.", ["ain-al-asad", "harir"]),
+        (
+            "Rockets fell on Harir, Erbil airport and Tower 22.",
+            ["harir", "erbil-air-base", "tower-22"],
+        ),
+        ("Harir and Assad were named in the report.", []),
+        ("Omar, a local farmer, saw the drones.", []),
+    ],
+    ids=["after-a-listed-name", "before-a-listed-name", "two-weak-names", "no-list"],
+)
+def test_weak_alias_in_a_list_of_bases(
+    gazetteer: Gazetteer, text: str, expected: list[str]
+) -> None:
+    """A weak alias coordinated with a listed base name is a base's name too."""
+    assert [m.base_id for m in gazetteer.find(fold(text), text)] == expected

@@ -137,15 +137,7 @@ NOTHING: list[tuple[str, str, set[str]]] = [
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [
-        pytest.param(
-            *c[1:],
-            marks=[pytest.mark.xfail(strict=True, reason="a weak alias in a list of bases")]
-            if c[0] == "bases-listed-after-the-claim"
-            else [],
-        )
-        for c in FOUND
-    ],
+    [c[1:] for c in FOUND],
     ids=[c[0] for c in FOUND],
 )
 def test_each_base_gets_its_event_and_day(
