@@ -84,7 +84,10 @@ def _read(
     own_strikes_seen = False  # in a story about US strikes, "the strike" is theirs
     for sentence in split_sentences(_with_title(article)):
         reading = read_sentence(sentence, rules, published)
-        mask_phrases(reading, rules)
+        if reading.mentions or reading.triggers or rules.claims.search(sentence.folded):
+            mask_phrases(reading, rules)
+        else:
+            reading.masked = sentence.folded  # nothing here a mask could change
         candidates = find_candidates(reading)
         screen_phrases(candidates, reading)
         screen_mentions(candidates, reading)
