@@ -31,7 +31,7 @@ from monitor.records import Base
 
 __all__ = ["BaseMention", "Gazetteer", "compile_gazetteer"]
 
-_SEPARATOR = r"[\s\-'().]*"
+_SEPARATOR = r"[\s\-'().\"]*"  # quotes too: the "Conoco" gas field
 _VOWEL = "[aeiouy]"
 # The Arabic article and its assimilated forms: al-, el-, ad-, adh-, ash-, as-, at-, ath-, ar-,
 # an-, az- (hyphenated, spaced or run together with the next word).
@@ -288,11 +288,11 @@ def compile_gazetteer(bases: Sequence[Base]) -> Gazetteer:
         ),
         variant_table=tuple(table),
         base_word_after=re.compile(
-            rf"\s+(?:(?:{modifiers})\s+){{0,2}}(?:{_any(lexicon.BASE_WORDS)})(?![a-z])"
+            rf"[\"']?\s+(?:(?:{modifiers})\s+){{0,2}}(?:{_any(lexicon.BASE_WORDS)})(?![a-z])"
         ),
         base_word_before=re.compile(rf"(?:{_any(_BASE_WORDS_BEFORE)})\s+(?:(?:of|at|in)\s+)?$"),
         place_word_after=re.compile(
-            rf"\s+(?:(?:{modifiers})\s+){{0,2}}(?:{_any(_PLACE_WORDS_AFTER)})(?![a-z])"
+            rf"[\"']?\s+(?:(?:{modifiers})\s+){{0,2}}(?:{_any(_PLACE_WORDS_AFTER)})(?![a-z])"
         ),
         place_word_before=re.compile(
             rf"(?:{_any(_PLACE_WORDS_BEFORE)})\s+(?:(?:of|at|in)\s+)?(?:the\s+)?$"

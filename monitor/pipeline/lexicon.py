@@ -244,6 +244,7 @@ BASE_MODIFIERS = (
     r"us-led",
     r"oil",
     r"gas",
+    r"natural gas",
     r"army",
     r"airport",
     r"international",

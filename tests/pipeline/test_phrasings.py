@@ -64,6 +64,11 @@ FOUND: list[tuple[str, str, dict[str, date | None]]] = [
         {"erbil-air-base": SUN},
     ),
     (
+        "name-in-quotes",
+        "Drones hit the US base in the \u201cConoco\u201d natural gas field on Sunday.",
+        {"conoco": SUN},
+    ),
+    (
         "bases-listed-after-the-claim",
         "On Monday the Islamic Resistance in Iraq attacked three bases with drones: "
         "Ain al-Asad, Harir and the Tower 22 outpost.",
