@@ -69,6 +69,13 @@ FOUND: list[tuple[str, str, dict[str, date | None]]] = [
         {"conoco": SUN},
     ),
     (
+        "bases-as-list-items-after-the-claim",
+        "On Sunday the Islamic Resistance in Iraq said its drones had targeted these bases:\n"
+        "- Ain al-Asad air base\n"
+        "- the Shaddadi base in Syria\n",
+        {"ain-al-asad": SUN, "shaddadi": SUN},
+    ),
+    (
         "bases-listed-after-the-claim",
         "On Monday the Islamic Resistance in Iraq attacked three bases with drones: "
         "Ain al-Asad, Harir and the Tower 22 outpost.",
@@ -130,6 +137,13 @@ NOTHING: list[tuple[str, str, set[str]]] = [
         "denial-of-reports",
         "Kurdish counter-terrorism officials on Monday dismissed reports of a drone attack on "
         "the Harir base as false.",
+        set(),
+    ),
+    (
+        "second-hand-report-of-a-denied-attack",
+        "Several local outlets said on Saturday that drones had struck the Harir air base. "
+        "The region's counter-terrorism directorate denied that any attack had taken place "
+        "at the Harir air base.",
         set(),
     ),
     (

@@ -21,7 +21,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from monitor.pipeline.detect.candidates import Candidate, Reading, find_candidates, read_sentence
+from monitor.pipeline.detect.candidates import (
+    Candidate,
+    Reading,
+    find_candidates,
+    inherit_list_triggers,
+    is_list_item,
+    opens_a_list,
+    read_sentence,
+)
 from monitor.pipeline.detect.days import attack_days, sentence_day
 from monitor.pipeline.detect.events import (
     RULE_BASE,
@@ -82,8 +90,14 @@ def _read(
     recent: list[Frame] = []  # frames touched by the latest event sentence
     context = Context()
     own_strikes_seen = False  # in a story about US strikes, "the strike" is theirs
+    list_lead: Reading | None = None  # "... targeted these bases:", then one base a line
+    denied: set[str] = set()  # bases whose attack the article denies
     for sentence in split_sentences(_with_title(article)):
         reading = read_sentence(sentence, rules, published)
+        if list_lead is not None and is_list_item(sentence):
+            inherit_list_triggers(reading, list_lead)
+        else:
+            list_lead = None
         if reading.mentions or reading.triggers or rules.claims.search(sentence.folded):
             mask_phrases(reading, rules)
         else:
@@ -91,6 +105,9 @@ def _read(
         candidates = find_candidates(reading)
         screen_phrases(candidates, reading)
         screen_mentions(candidates, reading)
+        denied.update(c.mention.base_id for c in candidates if c.removed_by == "denial")
+        if opens_a_list(reading, rules):
+            list_lead = reading
         if trace is not None and reading.mentions:
             trace.append((reading, tuple(candidates)))
         masked = reading.masked
@@ -129,7 +146,7 @@ def _read(
         if follow_up(reading, recent, rules, context, own_strikes_seen=own_strikes_seen):
             continue
         note_sentence(reading, rules, context)
-    return finish(frames, published)
+    return finish(frames, published, denied=denied)
 
 
 def _with_title(article: Article) -> str:

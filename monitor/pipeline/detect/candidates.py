@@ -7,6 +7,7 @@ saying why, and the survivors become events (``events.py``).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -66,6 +67,28 @@ def read_sentence(sentence: Sentence, rules: Ruleset, published: date | None) ->
         Trigger(m.start(), m.end(), m.group(0)) for m in rules.triggers.finditer(sentence.folded)
     ]
     return Reading(sentence, published, mentions, triggers)
+
+
+_LIST_ITEM = re.compile(r"^\s*(?:[•·▪‣◦*>-]|\d{1,2}[.)])\s*")
+
+
+def opens_a_list(reading: Reading, rules: Ruleset) -> bool:
+    """Whether a sentence leads a list with attack words that stand ("... targeted these
+    bases:"), so that the list's items are named in its claim."""
+    return reading.sentence.text.rstrip().endswith(":") and bool(
+        rules.triggers.search(reading.masked)
+    )
+
+
+def is_list_item(sentence: Sentence) -> bool:
+    """A bulleted or numbered line, or a line without final punctuation."""
+    return bool(_LIST_ITEM.match(sentence.text)) or sentence.is_heading
+
+
+def inherit_list_triggers(reading: Reading, lead: Reading) -> None:
+    """A list item without attack words of its own takes those of the list's lead."""
+    if not reading.triggers:
+        reading.triggers = [Trigger(0, 0, f"{t.text} (the list's lead)") for t in lead.triggers]
 
 
 def find_candidates(reading: Reading) -> list[Candidate]:

@@ -10,6 +10,7 @@ own sentence is silent ("The other three strikes targeted...").
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from datetime import date
 
 from monitor.pipeline.detect.candidates import Candidate, Reading
@@ -211,12 +212,19 @@ def note_sentence(reading: Reading, rules: Ruleset, context: Context) -> None:
         note_context(context, reading.sentence, day, expression, frozenset(), None)
 
 
-def finish(frames: list[Frame], published: date | None) -> list[Report]:
-    """Merge the frames of one article and turn them into reports."""
+def finish(
+    frames: list[Frame], published: date | None, *, denied: Collection[str] = ()
+) -> list[Report]:
+    """Merge the frames of one article and turn them into reports.
+
+    A base whose attack the article denies ("officials denied that the base was attacked")
+    keeps no frame that an official did not confirm: the other sentences relay the reports
+    that were denied."""
     kept = [
         f
         for f in frames
-        if not is_history(f.day, published)  # recalled history, not news
+        if not (f.base_id in denied and not f.confirmed)
+        and not is_history(f.day, published)  # recalled history, not news
         # a day after publication cannot be the day of a reported attack
         and not (f.day is not None and published is not None and f.day > published)
     ]
