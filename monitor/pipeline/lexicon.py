@@ -37,6 +37,8 @@ MUNITION_NOUNS = (
     r"mortars?",
     r"shells?",
     r"projectiles?",
+    r"unmanned aerial vehicles?",
+    r"katyusha rockets?",
 )
 # Words that may stand between a count and its munition noun ("two armed drones").
 MUNITION_ADJECTIVES = (
@@ -61,6 +63,15 @@ MUNITION_ADJECTIVES = (
     r"iranian-made",
     r"107mm",
     r"122mm",
+    r"separate",
+    r"additional",
+    r"unidentified",
+    r"booby-trapped",
+    r"weaponi[sz]ed",
+    r"explosive",
+    r"incoming",
+    r"loitering",
+    r"surface-to-surface",
 )
 
 # Armed groups that claim attacks: canonical name -> spellings.
@@ -132,8 +143,10 @@ CLAIM_VERBS = (
     r"claim(?:ed|s|ing)?",
     r"took responsibility",
     r"takes responsibility",
-    r"said (?:in a statement )?(?:that )?(?:it|they) (?:had )?(?:carried|attacked|targeted|"
+    # "said in a post on its Telegram channel that it had carried out the attack"
+    r"said (?:[\w-]+ ){0,7}?(?:that )?(?:it|they) (?:had )?(?:carried|attacked|targeted|"
     r"launched|struck|hit|used|fired)",
+    r"claimed (?:credit|responsibility)",
     r"declared that (?:it|they)",
     r"announced that (?:it|they)",
     r"announced (?:on \w+ )?that it",
@@ -267,13 +280,33 @@ OWN_STRIKES = (
 )
 
 # Words that make an attack's outcome uncertain rather than stated.
-UNCERTAIN = (r"not (?:yet )?(?:known|clear|immediately clear)", r"whether", r"unclear", r"if")
+UNCERTAIN = (
+    r"not (?:yet )?(?:known|clear|immediately clear)",
+    r"whether",
+    r"unclear",
+    r"if",
+    # "no immediate reports of casualties", "did not give details about casualties"
+    r"no (?:immediate |official )?(?:reports?|word|details|information) (?:of|on|about|regarding)",
+    r"(?:did not|didn't|have not|has not|had not|not) (?:yet )?(?:give|provide|release|disclose|"
+    r"released|provided|disclosed|given) (?:any )?(?:details|information|figures|the (?:exact )?"
+    r"number)",
+    r"yet to be (?:determined|confirmed|known|assessed)",
+    # "details regarding the extent of damage were not available"
+    r"(?:details|information) (?:regarding|about|on|of)",
+)
 
-# Outcome phrases. Negations come first and win over the positive words they contain.
+# Outcome phrases: a negation of harm. A phrase that rules out both damage and casualties
+# ("no casualties or damage", "did not cause damage or injuries") makes the outcome no_damage;
+# one that rules out only one of them ("no casualties were reported") is blanked so that its
+# harm word does not count, but states no outcome (see ``fields.outcome``).
 NO_DAMAGE = (
-    r"(?:no|without|not cause|not result in|did not cause|didn't cause|caused no|causing no)"
-    r"\s+(?:\w+\s+){0,3}(?:damage|casualties|causalities|injuries|losses)"
-    r"(?:\s*,?\s+(?:or|and|nor)\s+(?:\w+\s+){0,2}(?:damage|casualties|injuries|losses))?",
+    r"(?:no|without|not cause|not result in|did not cause|didn't cause|did not inflict|"
+    r"didn't inflict|not inflict|caused no|causing no|inflicted no|inflicting no|resulting in no|"
+    r"resulted in no)"
+    r"\s+(?:(?!(?:and|or|damage|casualties|injuries|losses)\s)\w+\s+){0,3}"
+    r"(?:damage|casualties|causalities|injuries|losses|deaths|fatalities)"
+    r"(?:(?:\s*,\s*|\s*,?\s+(?:or|nor)\s+(?:any\s+|no\s+)?(?:\w+\s+)?|\s+and\s+(?:no\s+)?)"
+    r"(?:damage|casualties|injuries|losses|deaths|fatalities))?",
     r"(?:no|none of the|not a single)\s+(?:[\w.-]+\s+){0,3}?(?:one|personnel|troops?|soldiers?|"
     r"service ?members?|servicemembers?|americans?|people|staff|forces|members?)\s+"
     r"(?:was|were|had been|have been|has been)\s+(?:\w+\s+)?(?:hurt|injured|wounded|killed)",
@@ -292,6 +325,8 @@ DAMAGE = (
     r"set (?:on )?fire",
     r"caught fire",
     r"burn(?:ed|t|ing)",
+    r"material losses",
+    r"craters?",
 )
 CASUALTY_WORDS = (
     r"killed",
@@ -319,6 +354,10 @@ INTERCEPTED = (
     r"(?:drones?|uavs?|rockets?|missiles?|projectiles?) (?:was |were )?"
     r"(?:destroyed|neutrali[sz]ed)",
     r"(?:engaged and |successfully )destroyed",
+    # "air defences engaged the drones", "air defense systems responded"
+    r"air defen[cs]es? (?:[\w-]+ ){0,3}?(?:engaged|responded|confronted|countered|activated)",
+    r"brought (?:it |them )?down",
+    r"shot (?:it |them )?out of the sky",
 )
 
 # Words that designate a base (for weak aliases: "Tanf" counts only as "Tanf base"/"garrison").

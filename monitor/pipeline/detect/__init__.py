@@ -41,11 +41,11 @@ from monitor.pipeline.detect.events import (
     note_sentence,
     open_frames,
 )
-from monitor.pipeline.detect.fields import claimant, weapons
+from monitor.pipeline.detect.fields import add_article_claims, claimant, weapons
 from monitor.pipeline.detect.masks import MASKS, Mask, mask_phrases, screen_mentions, screen_phrases
 from monitor.pipeline.detect.state import Context, Frame
 from monitor.pipeline.rules import Ruleset
-from monitor.pipeline.sentences import split_sentences
+from monitor.pipeline.sentences import Sentence, split_sentences
 from monitor.records import Article, Report
 
 __all__ = [
@@ -92,6 +92,7 @@ def _read(
     own_strikes_seen = False  # in a story about US strikes, "the strike" is theirs
     list_lead: Reading | None = None  # "... targeted these bases:", then one base a line
     denied: set[str] = set()  # bases whose attack the article denies
+    claims: list[tuple[Sentence, str, frozenset[str]]] = []  # for add_article_claims
     for sentence in split_sentences(_with_title(article)):
         reading = read_sentence(sentence, rules, published)
         if list_lead is not None and is_list_item(sentence):
@@ -111,6 +112,8 @@ def _read(
         if trace is not None and reading.mentions:
             trace.append((reading, tuple(candidates)))
         masked = reading.masked
+        if rules.claims.search(masked):
+            claims.append((sentence, masked, frozenset(m.base_id for m in reading.mentions)))
         if any(c.kept for c in candidates):
             touched = open_frames(reading, candidates, rules, frames, context)
             if touched:
@@ -146,6 +149,7 @@ def _read(
         if follow_up(reading, recent, rules, context, own_strikes_seen=own_strikes_seen):
             continue
         note_sentence(reading, rules, context)
+    add_article_claims(frames, claims, rules)
     return finish(frames, published, denied=denied)
 
 

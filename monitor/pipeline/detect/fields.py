@@ -8,6 +8,7 @@ records the sentence as evidence, so every field a report carries cites its sour
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from monitor.pipeline.detect.clauses import Clause, blank
 from monitor.pipeline.detect.state import Context, Frame
@@ -24,6 +25,65 @@ _CASUALTY_WORD = re.compile(
     r"injuries|casualties)(?![a-z])"
 )
 _WORD = re.compile(r"[a-z0-9][a-z0-9,-]*")
+# Words for damage, to tell whether a negation rules damage out ("no casualties or damage").
+_DAMAGE_WORD = re.compile(r"damage|losses")
+# A group named as the coalition's enemy, not as an attacker: "the coalition against ISIS",
+# "the mission to defeat the Islamic State", "anti-ISIS forces".
+_ADVERSARY = re.compile(
+    r"(?:against|fight(?:ing)?|combat(?:ing)?|defeat(?:ing)?|counter(?:ing)?|war on|remnants of"
+    r"|cells? of|anti-|counter-)\s*(?:the\s+)?(?:so[- ]called\s+)?[\"']?\s*$"
+)
+# Blame, suspicion or a denial, not a claim: "officials blamed Iran-backed militias", "no group
+# has claimed responsibility", "suspected of carrying out", "has not claimed".
+_DISCLAIM = re.compile(
+    r"(?<![a-z])(?:blam(?:e|ed|es|ing)|accus(?:e|ed|es|ing)|suspect(?:s|ed)?|attribut(?:e|ed)"
+    r"|believed|likely|probably|presumably|alleged(?:ly)?|denied|deny|denies"
+    r"|(?:is|are|was|were) behind"
+    r"|no (?:\w+ )?(?:group|one|party|faction|organi[sz]ation)s? (?:has |had |have )?"
+    r"(?:yet |so far )?(?:claimed|taken|took)|no claim|not (?:yet )?(?:been )?claimed"
+    r"|(?:has|have|had) not (?:yet )?claimed|did not claim|without (?:a |any )?claim"
+    r"|unclaimed)(?![a-z])"
+)
+# A claimant the lexicon does not list, as the text names it: a capitalised title ending in a
+# word for an armed group ("the Iraqi Resistance Factions claimed...", "Saraya Thar al-Muhandis
+# Brigades said it...").
+_GROUP_TITLE = re.compile(
+    r"(?<![\w-])(?P<name>(?:(?:[A-Z][\w'’-]*|al-[\w'’-]+|al|of|in|the|and|for)\s+){0,6}"
+    r"(?:Resistance|Factions?|Brigades?|Battalions?|Front|Movement|Guards?|Corps|Companions"
+    r"|Army|Mobili[sz]ation|Hezbollah|Hizballah|Hizbullah))(?![\w-])"
+)
+_TITLE_START = re.compile(r"^(?:(?:of|in|the|and|for|al)\s+)+", re.IGNORECASE)
+# How a claim statement refers back to the one attack the article reports.
+_ONE_ATTACK = re.compile(
+    r"(?<![a-z])(?:the|this|that|[a-z]+day's)\s+(?:[\w-]+\s+){0,2}"
+    r"(?:attack|strike|assault|operation|incident|bombing|drone|rocket|missile)(?![a-z])"
+    r"|(?<![a-z])(?:it|them)(?![a-z])"
+)
+# A claim of "an attack" that names no base: the article's attack when it reports only one.
+_AN_ATTACK = re.compile(
+    r"(?<![a-z])(?:a|an)\s+(?:[\w-]+\s+){0,2}(?:attack|strike|assault|operation)(?![a-z])"
+)
+# A singular munition named with "the" ("the drone struck"): one munition, unless a tally of
+# kind follows ("the drone attack", "the rocket fire").
+_THE_MUNITION = re.compile(
+    r"(?<![a-z])(?:the|this|that)\s+(?:(?:enemy|hostile|armed|explosive-laden|suicide|kamikaze|"
+    r"attack|one-way|incoming|lone|single)\s+){0,3}"
+    r"(?:drone|uav|rocket|missile|mortar shell|mortar round|projectile|unmanned aerial vehicle)"
+    r"(?!\s+(?:attacks?|strikes?|assaults?|fire|barrages?|launch\w*|sites?|teams?|units?|"
+    r"defen[cs]es?|programs?|threats?|bases?|cells?|squads?|operators?|war\w*|technology|"
+    r"campaigns?|activity|operations?))(?![a-z-])"
+)
+# "the other" or an ordinal after a count: "one drone was shot down; the other hit the base",
+# "two rockets fell inside; a third landed outside".
+_NEXT_MUNITION = re.compile(
+    r"(?<![a-z])(?:(?P<other>the other)(?!\s+(?:two|three|four|five|\d|ones|[a-z]+s\b))"
+    r"|(?:a|the)\s+(?P<ordinal>second|third|fourth|fifth|sixth))(?![a-z])"
+)
+_WEEKDAY_ATTACK = re.compile(
+    r"(?<![a-z])(?P<day>monday|tuesday|wednesday|thursday|friday|saturday|sunday)'s\s+"
+    r"(?:[\w-]+\s+){0,2}(?:attack|strike|assault|operation|bombing)(?![a-z])"
+)
+_ORDINALS = {"second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6}
 # How many words before a casualty word its count may stand ("three US soldiers were killed").
 _CASUALTY_REACH = 6
 
@@ -47,20 +107,21 @@ def add_facts(
     frame.triggers.extend(m.group(0) for m in rules.triggers.finditer(scope))
     if clause is not None or not multi:
         count = munitions(scope, rules)
+        known = max((c for c in (count, frame.munitions) if c is not None), default=None)
+        count = further_munition(scope, known) or count
         if count is not None and (frame.munitions is None or count > frame.munitions):
             frame.munitions = count
     attacks = _ATTACK_COUNT.search(scope)
     if attacks and (number := parse_number(attacks.group("count"))):
         frame.attack_count = number
     stated, injured, killed = outcome(scope, rules)
-    if stated.severity > frame.outcome.severity:
-        frame.outcome = stated
+    frame.outcome = merge_outcomes(frame.outcome, stated)
     if injured is not None:
         frame.injured = max(frame.injured or 0, injured)
     if killed is not None:
         frame.killed = max(frame.killed or 0, killed)
     group = claimant(masked, rules)
-    if rules.claims.search(masked) is not None:
+    if is_claim(masked, rules):
         frame.claimed = True
         if group:
             frame.claimed_by = group
@@ -71,6 +132,7 @@ def add_facts(
         and context.claimant
         and sentence.index - context.claim_sentence <= 2
         and not rules.report_sources.search(masked)
+        and not _DISCLAIM.search(masked)
     ):
         frame.claimed_by = context.claimant
     if rules.confirmers.search(masked):
@@ -85,31 +147,151 @@ def weapons(text: str, rules: Ruleset) -> frozenset[str]:
 
 
 def munitions(text: str, rules: Ruleset) -> int | None:
-    """The largest count of munitions a text gives: "four mortar shells" -> 4."""
+    """The largest count of munitions a text gives: "four mortar shells" -> 4, "a dozen
+    missiles" -> 12; failing a count, one munition named with "the" ("the drone struck the
+    base") -> 1, but not a kind of attack ("the drone attack", "the rocket fire")."""
     counts = [parse_number(m.group("count")) for m in rules.munitions.finditer(text)]
-    return max((c for c in counts if c), default=None)
+    found = max((c for c in counts if c), default=None)
+    if found is None and _THE_MUNITION.search(text):
+        return 1
+    return found
+
+
+def further_munition(text: str, known: int | None) -> int | None:
+    """A munition counted on from the ones already known: "one drone was shot down; the other
+    hit the base" -> 2, "two rockets fell inside; a third landed outside" -> 3."""
+    if known is None:
+        return None
+    for match in _NEXT_MUNITION.finditer(text):
+        if match.group("other") and known == 1:
+            return 2
+        ordinal = _ORDINALS.get(match.group("ordinal") or "")
+        if ordinal is not None and ordinal == known + 1:
+            return ordinal
+    return None
+
+
+def is_claim(masked: str, rules: Ruleset) -> bool:
+    """Whether a sentence says a group claimed an attack, not that someone blamed, suspected
+    or accused one ("officials blamed Iran-backed militias") or that nobody claimed it."""
+    return rules.claims.search(masked) is not None and _DISCLAIM.search(masked) is None
 
 
 def claimant(masked: str, rules: Ruleset) -> str | None:
-    """The armed group a text names first, by its canonical name."""
+    """The armed group a text names first, by its canonical name; a group named as the
+    coalition's enemy ("the coalition against ISIS") is not a claimant."""
     best: tuple[int, str] | None = None
     for name, pattern in rules.groups:
-        found = pattern.search(masked)
-        if found and (best is None or found.start() < best[0]):
-            best = (found.start(), name)
+        for found in pattern.finditer(masked):
+            if _ADVERSARY.search(masked, max(0, found.start() - 30), found.start()):
+                continue
+            if best is None or found.start() < best[0]:
+                best = (found.start(), name)
+            break
     return best[1] if best else None
 
 
+def titled_claimant(text: str) -> str | None:
+    """A group the lexicon does not list, named by its title in the original text of a claim
+    sentence: "The Iraqi Resistance Factions claimed..." -> "Iraqi Resistance Factions"."""
+    for match in _GROUP_TITLE.finditer(text):
+        name = _TITLE_START.sub("", match.group("name")).strip()
+        before = text[max(0, match.start() - 30) : match.start()].lower()
+        if len(name.split()) < 2 or _ADVERSARY.search(before):
+            continue
+        return name
+    return None
+
+
+def claim_group(sentence: Sentence, masked: str, rules: Ruleset, *, titles: bool) -> str | None:
+    """The group a claim sentence names as the claimant: from the lexicon, or (``titles``) by
+    a title that stands before the claim verb, as the subject of the claim."""
+    if not is_claim(masked, rules):
+        return None
+    if not titles:
+        return claimant(masked, rules)
+    verb = rules.claims.search(sentence.text.lower())
+    return titled_claimant(sentence.text[: verb.start()] if verb else "")
+
+
+def add_article_claims(
+    frames: Sequence[Frame], claims: Sequence[tuple[Sentence, str, frozenset[str]]], rules: Ruleset
+) -> None:
+    """Give a frame without a claimant the group of a claim statement anywhere in the article
+    that refers to its attack (the lead or the last paragraph often carries the claim: "The
+    Islamic Resistance in Iraq, an umbrella of Iran-backed militias, said it had carried out
+    the attack"). A claim refers to a frame's attack when it names the frame's base; or, naming
+    no base, refers back to one attack ("the attack", "Tuesday's strike", "it") and the article
+    reports one attack (one base, one day), or the frame was the last reported before the
+    claim, or its day is the weekday the claim names. Each claim is (sentence, masked text,
+    the bases it names). Groups from the lexicon are tried before titles the text gives."""
+    if not claims or all(f.claimed_by is not None for f in frames):
+        return
+    days = {f.day for f in frames if f.day is not None}
+    tracked = {f.base_id for f in frames if f.base_id is not None}
+    single = len(days) <= 1 and len(tracked) <= 1
+    for titles in (False, True):
+        for sentence, masked, named in claims:
+            group = claim_group(sentence, masked, rules, titles=titles)
+            if group is None:
+                continue
+            for frame in _claimed_frames(frames, sentence, masked, named, single=single):
+                frame.claimed_by = group
+                frame.claimed = True
+                span = Span(sentence.start, sentence.end, sentence.text)
+                if all(s.start != span.start for s in frame.evidence):
+                    frame.evidence = sorted([*frame.evidence, span], key=lambda s: s.start)
+
+
+def _claimed_frames(
+    frames: Sequence[Frame], sentence: Sentence, masked: str, named: frozenset[str], *, single: bool
+) -> list[Frame]:
+    """The frames without a claimant whose attack a claim sentence refers to."""
+    open_frames = [f for f in frames if f.claimed_by is None]
+    if named:
+        return [f for f in open_frames if f.base_id in named]
+    if single and (_ONE_ATTACK.search(masked) or _AN_ATTACK.search(masked)):
+        return open_frames
+    if not _ONE_ATTACK.search(masked):
+        return []
+    weekday = _WEEKDAY_ATTACK.search(masked)
+    if weekday:
+        return [
+            f
+            for f in open_frames
+            if f.day is not None and f.day.strftime("%A").lower() == weekday.group("day")
+        ]
+    before = [f for f in frames if f.evidence and f.evidence[0].start < sentence.start]
+    if not before:
+        return []
+    last = max(f.evidence[0].start for f in before)
+    return [f for f in before if f.claimed_by is None and f.evidence[0].start == last]
+
+
+def merge_outcomes(known: Outcome, stated: Outcome) -> Outcome:
+    """The outcome of a frame that already has ``known`` and a sentence that states ``stated``:
+    the more serious (no_damage, which rules out harm, outranks intercepted)."""
+    return stated if stated.severity > known.severity else known
+
+
 def outcome(text: str, rules: Ruleset) -> tuple[Outcome, int | None, int | None]:
-    """The most serious outcome a text states, with injured and killed counts."""
+    """The most serious outcome a text states, with injured and killed counts.
+
+    Harm ruled out: no_damage when damage is ruled out ("no casualties or damage", "did not
+    cause significant damage"); "no casualties were reported" alone does not rule out damage,
+    so it states nothing but keeps its harm word from counting."""
     if rules.uncertain.search(text):
         text = blank(text, rules.uncertain, to_clause_end=True)
     stated = Outcome.UNKNOWN
     if rules.intercepted.search(text):
         stated = Outcome.INTERCEPTED
-    if rules.no_damage.search(text):
-        stated = Outcome.NO_DAMAGE
+    negations = list(rules.no_damage.finditer(text))
+    if negations:
+        ruled_out = " ".join(m.group(0) for m in negations)
+        damage_ruled_out = bool(_DAMAGE_WORD.search(ruled_out))
         text = blank(text, rules.no_damage)
+        if damage_ruled_out:
+            stated = Outcome.NO_DAMAGE
     if rules.damage.search(text):
         stated = Outcome.DAMAGE
     injured = killed = None

@@ -1,0 +1,137 @@
+"""The fields of an attack, one class of phrasing at a time, in our own words: each rule has a
+sentence it must read and one it must leave alone."""
+
+from __future__ import annotations
+
+from monitor.pipeline.detect import detect_events
+from monitor.pipeline.detect.fields import munitions, outcome
+from monitor.pipeline.rules import Ruleset
+from monitor.records import Outcome, Report
+from tests.pipeline.conftest import ArticleFactory
+
+
+def _one(text: str, rules: Ruleset, article: ArticleFactory) -> Report:
+    reports = [r for r in detect_events(article(text), rules) if r.base_id is not None]
+    assert len(reports) == 1, reports
+    return reports[0]
+
+
+# Claimant from anywhere in the article
+
+
+def test_claim_in_a_later_paragraph_refers_to_the_only_attack(
+    rules: Ruleset, article: ArticleFactory
+) -> None:
+    text = (
+        "Two drones struck Ain al-Asad air base on Monday, a security source said. "
+        "The base hosts coalition advisers. Flights were suspended for an hour. "
+        "Traffic on the main road was diverted. Schools nearby closed early. "
+        "Kataib Hezbollah later said in a message on its channel that it carried out the attack."
+    )
+    assert _one(text, rules, article).claimed_by == "Kataib Hezbollah"
+
+
+def test_claim_in_the_lead_before_the_base_is_named(
+    rules: Ruleset, article: ArticleFactory
+) -> None:
+    text = (
+        "Harakat al-Nujaba claimed responsibility for a rocket attack on an American position. "
+        "Local officials described the weather. Markets stayed open. Power was cut briefly. "
+        "Three rockets hit Harir air base on Monday, officials said."
+    )
+    assert _one(text, rules, article).claimed_by == "Harakat al-Nujaba"
+
+
+def test_group_title_not_in_the_lexicon(rules: Ruleset, article: ArticleFactory) -> None:
+    text = (
+        "The Hidden Hand Brigades, a little-known faction, claimed responsibility for "
+        "a drone strike on Harir air base on Monday."
+    )
+    assert _one(text, rules, article).claimed_by == "Hidden Hand Brigades"
+
+
+def test_blame_is_not_a_claim(rules: Ruleset, article: ArticleFactory) -> None:
+    text = (
+        "Two rockets hit Harir air base on Monday. "
+        "Pentagon officials blamed Kataib Hezbollah, though the group has not claimed the attack."
+    )
+    assert _one(text, rules, article).claimed_by is None
+
+
+def test_nobody_claimed(rules: Ruleset, article: ArticleFactory) -> None:
+    text = (
+        "Two rockets hit Harir air base on Monday. "
+        "No group has claimed responsibility, and suspicion fell on Kataib Hezbollah."
+    )
+    assert _one(text, rules, article).claimed_by is None
+
+
+def test_the_coalition_against_a_group_is_not_its_claim(
+    rules: Ruleset, article: ArticleFactory
+) -> None:
+    text = (
+        "A drone hit Harir air base, used by the coalition against ISIS, on Monday. "
+        "The drone caused a small fire."
+    )
+    assert _one(text, rules, article).claimed_by is None
+
+
+# Outcome
+
+
+def test_casualties_ruled_out_alone_is_not_no_damage(rules: Ruleset) -> None:
+    stated, _, _ = outcome("a drone hit the hangar roof; no casualties were reported", rules)
+    assert stated is Outcome.UNKNOWN
+
+
+def test_damage_and_casualties_ruled_out_is_no_damage(rules: Ruleset) -> None:
+    stated, _, _ = outcome("the rockets caused no injuries or damage, the army said", rules)
+    assert stated is Outcome.NO_DAMAGE
+
+
+def test_no_casualties_and_minor_damage_is_damage(rules: Ruleset) -> None:
+    stated, _, _ = outcome("no casualties and minor damage to a fuel depot", rules)
+    assert stated is Outcome.DAMAGE
+
+
+def test_did_not_inflict_casualties(rules: Ruleset) -> None:
+    stated, _, _ = outcome("the strike did not inflict any casualties among the guards", rules)
+    assert stated is Outcome.UNKNOWN
+
+
+def test_no_reports_of_casualties_is_unknown(rules: Ruleset) -> None:
+    stated, _, _ = outcome("there were no immediate reports of wounded soldiers", rules)
+    assert stated is Outcome.UNKNOWN
+    stated, injured, _ = outcome("four guards were wounded by shrapnel", rules)
+    assert stated is Outcome.CASUALTIES
+    assert injured == 4
+
+
+def test_air_defences_engaged(rules: Ruleset) -> None:
+    stated, _, _ = outcome("the base's air defences engaged the incoming drones", rules)
+    assert stated is Outcome.INTERCEPTED
+    stated, _, _ = outcome("the base's air defences were upgraded last spring", rules)
+    assert stated is Outcome.UNKNOWN
+
+
+# Munitions count
+
+
+def test_one_munition_named_with_the(rules: Ruleset) -> None:
+    assert munitions("the explosive-laden drone struck a barracks", rules) == 1
+    assert munitions("the drone attack began before dawn", rules) is None
+    assert munitions("the drones circled for an hour", rules) is None
+
+
+def test_count_through_new_adjectives(rules: Ruleset) -> None:
+    assert munitions("guards downed three separate drones at night", rules) == 3
+    assert munitions("an unidentified unmanned aerial vehicle crashed", rules) == 1
+
+
+def test_the_other_and_a_third_count_on(rules: Ruleset, article: ArticleFactory) -> None:
+    text = "One rocket hit Harir air base on Monday and the other landed in a field."
+    assert _one(text, rules, article).munitions_count == 2
+    text = "Two rockets hit Harir air base on Monday; a third fell short."
+    assert _one(text, rules, article).munitions_count == 3
+    text = "Two rockets hit Harir air base on Monday; a fourth convoy passed."
+    assert _one(text, rules, article).munitions_count == 2
