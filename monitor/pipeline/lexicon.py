@@ -229,6 +229,8 @@ HISTORY = (
     r"last year",
     r"since the summer of",
     r"last (?:week|month)",
+    r"last (?:january|february|march|april|may|june|july|august|september|october|november|"
+    r"december)",
     r"earlier this (?:week|month|year)",
     r"(?:days|weeks|months) ago",
     r"(?:previous|prior|earlier|past|former) (?:[\w-]+ ){0,2}(?:attacks|strikes|incidents)",
@@ -304,14 +306,15 @@ NO_DAMAGE = (
     r"didn't inflict|not inflict|caused no|causing no|inflicted no|inflicting no|resulting in no|"
     r"resulted in no)"
     r"\s+(?:(?!(?:and|or|damage|casualties|injuries|losses)\s)\w+\s+){0,3}"
-    r"(?:damage|casualties|causalities|injuries|losses|deaths|fatalities)"
+    r"(?:damages?|casualties|causalities|injuries|losses|deaths|fatalities)"
     r"(?:(?:\s*,\s*|\s*,?\s+(?:or|nor)\s+(?:any\s+|no\s+)?(?:\w+\s+)?|\s+and\s+(?:no\s+)?)"
-    r"(?:damage|casualties|injuries|losses|deaths|fatalities))?",
+    r"(?:damages?|casualties|injuries|losses|deaths|fatalities))?",
     r"(?:no|none of the|not a single)\s+(?:[\w.-]+\s+){0,3}?(?:one|personnel|troops?|soldiers?|"
     r"service ?members?|servicemembers?|americans?|people|staff|forces|members?)\s+"
-    r"(?:was|were|had been|have been|has been)\s+(?:\w+\s+)?(?:hurt|injured|wounded|killed)",
+    r"(?:was|were|had been|have been|has been)\s+(?:\w+\s+)?(?:hurt|injured|wounded|killed)"
+    r"(?:\s+(?:or|nor|and)\s+(?:hurt|injured|wounded|killed))?",
     r"(?:nobody|no one|no-one)\s+(?:was|were|had been|has been)\s+(?:\w+\s+)?"
-    r"(?:hurt|injured|wounded|killed)",
+    r"(?:hurt|injured|wounded|killed)(?:\s+(?:or|nor|and)\s+(?:hurt|injured|wounded|killed))?",
     r"no (?:injuries|casualties|damage) (?:were|was) reported",
 )
 DAMAGE = (
@@ -327,6 +330,13 @@ DAMAGE = (
     r"burn(?:ed|t|ing)",
     r"material losses",
     r"craters?",
+)
+# Killings that are not the attack's casualties: a person's killing as an event ("following
+# the killing of a commander"), a purpose ("with the aim of killing"), a charge.
+NOT_CASUALTIES = (
+    r"(?:the|his|her|their|its) (?:targeted )?(?:killing|death|assassination|murder) of",
+    r"(?:aim|goal|purpose|intent|intention) of killing",
+    r"responsible for (?:the )?(?:killing|deaths?|murder)",
 )
 CASUALTY_WORDS = (
     r"killed",

@@ -135,3 +135,39 @@ def test_the_other_and_a_third_count_on(rules: Ruleset, article: ArticleFactory)
     assert _one(text, rules, article).munitions_count == 3
     text = "Two rockets hit Harir air base on Monday; a fourth convoy passed."
     assert _one(text, rules, article).munitions_count == 2
+
+
+# Claimant in the text's own wording; harm ruled out or not the attack's
+
+
+def test_claimant_in_the_texts_wording(rules: Ruleset, article: ArticleFactory) -> None:
+    """The gold format asks for the group "in the text's wording": a spelling of the text is
+    kept, not replaced by the lexicon's canonical name."""
+    text = "Kataeb Hezbollah claimed responsibility for a drone strike on Harir air base on Monday."
+    assert _one(text, rules, article).claimed_by == "Kataeb Hezbollah"
+
+
+def test_killed_or_wounded_ruled_out_together(rules: Ruleset) -> None:
+    stated, injured, killed = outcome("no american troops were killed or wounded", rules)
+    assert (stated, injured, killed) == (Outcome.UNKNOWN, None, None)
+
+
+def test_a_persons_killing_is_not_the_attacks_casualties(rules: Ruleset) -> None:
+    assert outcome("the strike came days after the killing of a militia leader", rules)[0] == (
+        Outcome.UNKNOWN
+    )
+    assert outcome("the strike killed a contractor", rules)[0] == Outcome.CASUALTIES
+
+
+def test_plural_damages_ruled_out(rules: Ruleset) -> None:
+    stated, _, _ = outcome("the rockets fell without any casualties or material damages", rules)
+    assert stated == Outcome.NO_DAMAGE
+
+
+def test_last_month_name_is_history(rules: Ruleset, article: ArticleFactory) -> None:
+    """A sentence about "last May" recalls an older attack: its outcome is not this one's."""
+    text = (
+        "A drone struck the Victory base near Baghdad airport on Monday, officials said. "
+        "Last May the base was hit by two rockets, one of which was shot down."
+    )
+    assert _one(text, rules, article).outcome == Outcome.UNKNOWN

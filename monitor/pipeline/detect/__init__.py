@@ -124,7 +124,7 @@ def _read(
                     lead.day,
                     lead.day_expression,
                     weapons(masked, rules),
-                    claimant(masked, rules),
+                    claimant(masked, rules, sentence.text),
                     from_lead=False,
                 )
                 recent = touched
@@ -141,7 +141,7 @@ def _read(
                     day,
                     expression,
                     weapons(masked, rules),
-                    claimant(masked, rules),
+                    claimant(masked, rules, sentence.text),
                 )
                 recent = [generic]
                 continue

@@ -203,7 +203,7 @@ def note_sentence(reading: Reading, rules: Ruleset, context: Context) -> None:
     """Remember the day, weapons or claimant of a sentence that opened no frame."""
     masked = reading.masked
     day, expression = sentence_day(attack_days(masked), reading.published)
-    group = claimant(masked, rules)
+    group = claimant(masked, rules, reading.sentence.text)
     if reading.mentions:
         return
     if group and rules.claims.search(masked):

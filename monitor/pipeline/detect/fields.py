@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from monitor.pipeline import lexicon
 from monitor.pipeline.detect.clauses import Clause, blank
 from monitor.pipeline.detect.state import Context, Frame
 from monitor.pipeline.numbers import parse_number
@@ -20,6 +21,7 @@ from monitor.records import Outcome, Span
 _ATTACK_COUNT = re.compile(
     r"(?P<count>\b[\w-]+\b) of (?:which|them) (?:\w+ ){0,2}(?:targeted|struck|hit|were aimed at)"
 )
+_NOT_CASUALTIES = re.compile(rf"(?<![a-z])(?:{'|'.join(lexicon.NOT_CASUALTIES)})(?![a-z])")
 _CASUALTY_WORD = re.compile(
     r"(?<![a-z])(?P<kind>killed|killing|dead|died|wounded|wounding|injured|injuring|hurt|"
     r"injuries|casualties)(?![a-z])"
@@ -120,7 +122,7 @@ def add_facts(
         frame.injured = max(frame.injured or 0, injured)
     if killed is not None:
         frame.killed = max(frame.killed or 0, killed)
-    group = claimant(masked, rules)
+    group = claimant(masked, rules, sentence.text)
     if is_claim(masked, rules):
         frame.claimed = True
         if group:
@@ -177,18 +179,22 @@ def is_claim(masked: str, rules: Ruleset) -> bool:
     return rules.claims.search(masked) is not None and _DISCLAIM.search(masked) is None
 
 
-def claimant(masked: str, rules: Ruleset) -> str | None:
-    """The armed group a text names first, by its canonical name; a group named as the
-    coalition's enemy ("the coalition against ISIS") is not a claimant."""
-    best: tuple[int, str] | None = None
+def claimant(masked: str, rules: Ruleset, original: str | None = None) -> str | None:
+    """The armed group a text names first, in the text's own wording when the ``original``
+    text is given (by its canonical name otherwise); a group named as the coalition's enemy
+    ("the coalition against ISIS") is not a claimant."""
+    best: tuple[int, int, str] | None = None
     for name, pattern in rules.groups:
         for found in pattern.finditer(masked):
             if _ADVERSARY.search(masked, max(0, found.start() - 30), found.start()):
                 continue
             if best is None or found.start() < best[0]:
-                best = (found.start(), name)
+                best = (found.start(), found.end(), name)
             break
-    return best[1] if best else None
+    if best is None:
+        return None
+    start, end, name = best
+    return original[start:end] if original is not None else name
 
 
 def titled_claimant(text: str) -> str | None:
@@ -209,7 +215,7 @@ def claim_group(sentence: Sentence, masked: str, rules: Ruleset, *, titles: bool
     if not is_claim(masked, rules):
         return None
     if not titles:
-        return claimant(masked, rules)
+        return claimant(masked, rules, sentence.text)
     verb = rules.claims.search(sentence.text.lower())
     return titled_claimant(sentence.text[: verb.start()] if verb else "")
 
@@ -282,6 +288,7 @@ def outcome(text: str, rules: Ruleset) -> tuple[Outcome, int | None, int | None]
     so it states nothing but keeps its harm word from counting."""
     if rules.uncertain.search(text):
         text = blank(text, rules.uncertain, to_clause_end=True)
+    text = blank(text, _NOT_CASUALTIES)
     stated = Outcome.UNKNOWN
     if rules.intercepted.search(text):
         stated = Outcome.INTERCEPTED
