@@ -199,16 +199,31 @@ def test_syndicated_copy_with_its_own_boilerplate_is_a_duplicate(
     assert len(event.sources) == 1
 
 
-def test_undated_report_with_other_counts_stays_apart(store: Store, rules: Ruleset) -> None:
-    """An undated report whose munition count contradicts the recent event is another attack."""
+def test_undated_report_with_other_counts_joins_the_one_recent_event(
+    store: Store, rules: Ruleset
+) -> None:
+    """Outlets count differently: an undated report of the one recent attack on its base joins
+    it even when its munition count differs, and the larger count is kept."""
     dated = "Two drones targeted Harir air base on Sunday, officials said."
     other = "Five drones targeted Harir air base, officials said."
     _process(store, rules, _article("https://a.example/d", dated))
     _process(store, rules, _article("https://b.example/u", other, DAY + timedelta(hours=2)))
-    assert sorted((str(e.day), e.munitions_count) for e in _events(store)) == [
-        ("2024-01-28", 2),
-        ("None", 5),
-    ]
+    (event,) = _events(store)
+    assert (str(event.day), event.munitions_count, len(event.sources)) == ("2024-01-28", 5, 2)
+
+
+def test_undated_report_picks_the_recent_event_its_count_agrees_with(
+    store: Store, rules: Ruleset
+) -> None:
+    """With two recent attacks on its base, an undated report joins the one it agrees with."""
+    first = "Two drones targeted Harir air base on Saturday, officials said."
+    second = "Five rockets targeted Harir air base on Sunday, officials said."
+    undated = "Five rockets targeted Harir air base, officials said."
+    _process(store, rules, _article("https://a.example/1", first))
+    _process(store, rules, _article("https://a.example/2", second))
+    _process(store, rules, _article("https://b.example/u", undated, DAY + timedelta(hours=2)))
+    by_day = {str(e.day): len(e.sources) for e in _events(store)}
+    assert by_day == {"2024-01-27": 1, "2024-01-28": 2}
 
 
 def test_two_reports_at_once_make_one_event(store: Store, rules: Ruleset) -> None:

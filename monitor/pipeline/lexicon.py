@@ -205,7 +205,6 @@ TALLIES = (
     r"(?:has|have) (?:also )?claimed (?:responsibility for )?(?:[\w-]+ ){0,4}(?:attacks|strikes)",
     r"(?:attacked|targeted|struck|hit|shelled) (?:more than |over |at least |about |nearly |some )?"
     r"(?:\d+|[a-z]+(?:-[a-z]+)?) times",
-    r"a total of (?:\d+|[a-z]+(?:-[a-z]+)?)",
     r"(?:attacks|strikes)(?: [\w-]+){0,3} (?:have|has) (?:mainly|mostly|repeatedly|frequently|"
     r"often|regularly|largely|chiefly|also|previously) (?:been )?(?:targeted|attacked|hit|struck)",
     r"(?:have|has) (?:mainly|mostly|repeatedly|frequently|often|regularly|largely|chiefly) "

@@ -3,8 +3,8 @@
 An event is identified by (base, day): several outlets reporting the same attack, or a claim
 followed by a confirmation, become one event listing all its sources. A report that fixes no day
 joins an event of its base only when the event's day is within ``UNDATED_WINDOW_DAYS`` of the
-report's publication and nothing contradicts it (weapons, munition counts); otherwise it
-stands alone.
+report's publication: the one such event, or the one whose weapons and munition counts agree
+with it; otherwise it stands alone.
 """
 
 from __future__ import annotations
@@ -37,12 +37,19 @@ def candidate_days(published_at: datetime | None) -> tuple[date, date] | None:
 
 
 def choose_event(report: Report, candidates: Sequence[Event]) -> Event | None:
-    """The event an undated report of a tracked base belongs to, if exactly one fits."""
+    """The event an undated report of a tracked base belongs to: the one recent event of its
+    base, or, among several, the one whose weapons and munition count agree with it.
+
+    Outlets count munitions differently ("two rockets" here, "three" there) and a later report
+    often corrects an earlier one, so with one recent event a disagreement is not another
+    attack: a second alert for the same attack teaches users to ignore the product."""
+    same_base = [event for event in candidates if event.base_id == report.base_id]
+    if len(same_base) == 1:
+        return same_base[0]
     fitting = [
         event
-        for event in candidates
-        if event.base_id == report.base_id
-        and _weapons_agree(event.weapons, report.weapons)
+        for event in same_base
+        if _weapons_agree(event.weapons, report.weapons)
         and _counts_agree(event.munitions_count, report.munitions_count)
     ]
     if len(fitting) != 1:

@@ -92,6 +92,8 @@ def _munitions() -> re.Pattern[str]:
     adjectives = _any(lexicon.MUNITION_ADJECTIVES)
     nouns = _any(lexicon.MUNITION_NOUNS)
     return re.compile(
-        rf"(?<![a-z0-9-])(?P<count>{NUMBER})\s+(?:(?:{adjectives})\s+){{0,3}}"
+        # "three 'one-way' drones", "two of the drones"
+        rf"(?<![a-z0-9-])(?P<count>{NUMBER})\s+(?:of\s+(?:the|these|those)\s+)?"
+        rf"(?:[\"']?(?:{adjectives})[\"']?\s+){{0,3}}"
         rf"(?P<noun>{nouns})(?![a-z0-9])(?!\s+(?:attacks?|strikes?|assaults?|warfare)\b)"
     )

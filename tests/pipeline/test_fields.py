@@ -171,3 +171,29 @@ def test_last_month_name_is_history(rules: Ruleset, article: ArticleFactory) -> 
         "Last May the base was hit by two rockets, one of which was shot down."
     )
     assert _one(text, rules, article).outcome == Outcome.UNKNOWN
+
+
+# Munitions counted across the wording of one attack
+
+
+def test_count_through_quotes_and_partitives(rules: Ruleset) -> None:
+    assert munitions("three 'suicide' drones flew at the base", rules) == 3
+    assert munitions("two of the rockets fell short", rules) == 2
+
+
+def test_a_total_of_munitions_is_a_count_not_a_tally(
+    rules: Ruleset, article: ArticleFactory
+) -> None:
+    text = "A total of 11 rockets struck the Harir air base on Monday, officials said."
+    assert _one(text, rules, article).munitions_count == 11
+
+
+def test_the_rockets_take_the_count_of_the_sentence_before(
+    rules: Ruleset, article: ArticleFactory
+) -> None:
+    """A base sentence that points back ("The rockets hit X") takes the count just given."""
+    text = (
+        "Six rockets were launched from a village on Monday evening. "
+        "The rockets hit the Conoco gas field base, a monitor said."
+    )
+    assert _one(text, rules, article).munitions_count == 6

@@ -126,6 +126,7 @@ def _read(
                     weapons(masked, rules),
                     claimant(masked, rules, sentence.text),
                     from_lead=False,
+                    munitions=lead.munitions,
                 )
                 recent = touched
                 continue
@@ -142,6 +143,7 @@ def _read(
                     expression,
                     weapons(masked, rules),
                     claimant(masked, rules, sentence.text),
+                    munitions=generic.munitions,
                 )
                 recent = [generic]
                 continue

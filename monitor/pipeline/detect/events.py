@@ -23,7 +23,7 @@ from monitor.pipeline.detect.days import (
     nearest_day,
     sentence_day,
 )
-from monitor.pipeline.detect.fields import add_facts, claimant, weapons
+from monitor.pipeline.detect.fields import add_facts, claimant, munitions, weapons
 from monitor.pipeline.detect.masks import screen_day
 from monitor.pipeline.detect.state import Context, Frame
 from monitor.pipeline.rules import Ruleset
@@ -103,8 +103,11 @@ def open_frames(
             multi=len(base_ids) > 1,
             clause=clause if len(clause_bases) == 1 and len(base_ids) > 1 else None,
         )
-        if not frame.weapons and context.weapons and ANAPHOR.search(masked):
-            frame.weapons |= context.weapons  # "the other three strikes" continue the last
+        if ANAPHOR.search(masked):  # "the other three strikes", "the rockets" continue the last
+            if not frame.weapons and context.weapons:
+                frame.weapons |= context.weapons
+            if frame.munitions is None and len(base_ids) == 1:
+                frame.munitions = context.munitions
         touched.append(frame)
     return touched
 
@@ -186,8 +189,11 @@ def note_context(
     claimant: str | None,
     *,
     from_lead: bool = True,
+    munitions: int | None = None,
 ) -> None:
     """Remember what an attack or claim sentence said, for the sentences after it."""
+    if weapons or munitions is not None:
+        context.munitions = munitions
     if day is not None or (expression is not None and context.day is None):
         context.day, context.day_expression = day, expression
         if from_lead:
@@ -210,6 +216,10 @@ def note_sentence(reading: Reading, rules: Ruleset, context: Context) -> None:
         note_context(context, reading.sentence, day, expression, weapons(masked, rules), group)
     elif rules.triggers.search(masked) and day is not None:
         note_context(context, reading.sentence, day, expression, frozenset(), None)
+    count = munitions(masked, rules)
+    if count is not None:  # "Five rockets were fired on Sunday." then "The rockets hit X."
+        context.munitions = count
+        context.weapons = weapons(masked, rules) or context.weapons
 
 
 def finish(

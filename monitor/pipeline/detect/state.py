@@ -43,6 +43,7 @@ class Context:
     day: date | None = None
     day_expression: str | None = None
     weapons: frozenset[str] = frozenset()
+    munitions: int | None = None  # the count the last attack sentence gave
     claimant: str | None = None
     claim_sentence: int = -10
     # The day of a lead that names no base ("the group on Monday claimed attacks on four bases",
