@@ -11,8 +11,9 @@ Three kinds of mention, leftmost-longest:
 - a romanisation *variant* of a listed alias, not itself listed: its vowels, doubled letters,
   kh/h, q/k, Arabic article and -iyah ending may differ ("Tel al-Beidar" for Tal Baydar,
   "Harab Jir" for Kharab al-Jir, "Malikiyya" for al-Malikiyah). A variant counts only as a
-  proper name, capitalised in the original text, and, when its consonants are few (so that
-  ordinary names collide with it), only beside a base or place word.
+  proper name of the original text (it starts at a capital and each of its name words is
+  capitalised: "Camp Tajee", not "the airport in Arbeel") and, when its consonants are few
+  (so that ordinary names collide with it), only beside a base or place word.
 """
 
 from __future__ import annotations
@@ -205,9 +206,18 @@ class Gazetteer:
         return found
 
     def _variants(self, folded: str, original: str) -> Iterable[BaseMention]:
-        """Unlisted spellings of an alias, each capitalised in ``original`` and, when the
-        alias resolves to few consonants (or is weak), beside a base or place word."""
-        for match in self.variants.finditer(folded):
+        """Unlisted spellings of an alias, each a proper name in ``original`` (starting at a
+        capital, every name word capitalised) and, when the alias resolves to few consonants
+        (or is weak), beside a base or place word. Only the words that start with a capital
+        are tried, which keeps this second pass cheap."""
+        end = 0
+        for start in _capitals(original, folded):
+            if start < end:
+                continue
+            match = self.variants.match(folded, start)
+            if match is None:
+                continue
+            end = match.end()
             key = _key(match.group(0))
             if key in self.alias_bases or key in self.weak_bases:
                 continue  # a listed spelling: found above, or rightly not
@@ -407,6 +417,21 @@ def _tolerant_token(token: str) -> str:
     if ending:
         parts.append(_ENDING_PATTERN)
     return "".join(parts)
+
+
+# A capital letter (a character class alone, for a fast scan; a non-ASCII character is a
+# candidate, checked with ``str.isupper``).
+_CAPITAL = re.compile(r"[A-Z\u00c0-\U0010ffff]")
+_ALNUM = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
+
+
+def _capitals(original: str, folded: str) -> Iterable[int]:
+    """The offsets of the words that start with a capital letter in ``original`` (a word
+    starts where the folded text has no letter or digit before it: "ʿAyn", "al-Tenef")."""
+    for match in _CAPITAL.finditer(original):
+        start = match.start()
+        if (start == 0 or folded[start - 1] not in _ALNUM) and match.group().isupper():
+            yield start
 
 
 def _is_proper_name(original: str) -> bool:
