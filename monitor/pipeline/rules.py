@@ -28,6 +28,7 @@ class Ruleset:
     weapons: tuple[tuple[str, re.Pattern[str]], ...]
     munitions: re.Pattern[str]
     groups: tuple[tuple[str, re.Pattern[str]], ...]
+    any_group: re.Pattern[str]  # every group's spellings: a cheap test before ``groups``
     triggers: re.Pattern[str]
     claims: re.Pattern[str]
     report_sources: re.Pattern[str]
@@ -59,6 +60,7 @@ def compile_rules(bases: Sequence[Base]) -> Ruleset:
         weapons=tuple((k, _words(v)) for k, v in sorted(lexicon.WEAPONS.items())),
         munitions=_munitions(),
         groups=tuple((k, _words(v)) for k, v in lexicon.GROUPS.items()),
+        any_group=_words(p for spellings in lexicon.GROUPS.values() for p in spellings),
         triggers=_words(lexicon.ATTACK_TRIGGERS),
         claims=_words(lexicon.CLAIM_VERBS),
         report_sources=_words(lexicon.REPORT_SOURCES),

@@ -207,15 +207,18 @@ def note_context(
 
 def note_sentence(reading: Reading, rules: Ruleset, context: Context) -> None:
     """Remember the day, weapons or claimant of a sentence that opened no frame."""
-    masked = reading.masked
-    day, expression = sentence_day(attack_days(masked), reading.published)
-    group = claimant(masked, rules, reading.sentence.text)
     if reading.mentions:
         return
-    if group and rules.claims.search(masked):
-        note_context(context, reading.sentence, day, expression, weapons(masked, rules), group)
-    elif rules.triggers.search(masked) and day is not None:
-        note_context(context, reading.sentence, day, expression, frozenset(), None)
+    masked = reading.masked
+    claim = rules.claims.search(masked) is not None
+    triggered = rules.triggers.search(masked) is not None
+    if claim or triggered:
+        day, expression = sentence_day(attack_days(masked), reading.published)
+        group = claimant(masked, rules, reading.sentence.text) if claim else None
+        if group:
+            note_context(context, reading.sentence, day, expression, weapons(masked, rules), group)
+        elif triggered and day is not None:
+            note_context(context, reading.sentence, day, expression, frozenset(), None)
     count = munitions(masked, rules)
     if count is not None:  # "Five rockets were fired on Sunday." then "The rockets hit X."
         context.munitions = count

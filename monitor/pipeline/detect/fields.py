@@ -183,6 +183,8 @@ def claimant(masked: str, rules: Ruleset, original: str | None = None) -> str | 
     """The armed group a text names first, in the text's own wording when the ``original``
     text is given (by its canonical name otherwise); a group named as the coalition's enemy
     ("the coalition against ISIS") is not a claimant."""
+    if rules.any_group.search(masked) is None:
+        return None
     best: tuple[int, int, str] | None = None
     for name, pattern in rules.groups:
         for found in pattern.finditer(masked):
