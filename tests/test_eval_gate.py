@@ -1,6 +1,6 @@
 """Accuracy gate: replaying labelled corpora must stay at or above the pinned floors.
 
-The seed corpus lives in the project; the development set is read from ../shared/corpus and the
+The seed corpus lives in the project; the development sets are read from ../shared/corpus and the
 test is skipped, saying so, where it is absent. Floors live in tests/corpus/floors.json.
 """
 
@@ -22,6 +22,7 @@ from tests.conftest import ROOT, SEEDS, SEEDS_GOLD, SHARED
 
 FLOORS = json.loads((ROOT / "tests" / "corpus" / "floors.json").read_text())
 DEV = SHARED / "corpus" / "dev.jsonl"
+DEV2 = SHARED / "corpus" / "dev2.jsonl"
 
 
 def _score(store: Store, rules: Ruleset, corpus: Path, gold: Path) -> Score:
@@ -62,8 +63,11 @@ def test_seed_corpus_stays_perfect(store: Store, rules: Ruleset) -> None:
     _assert_floors(_score(store, rules, SEEDS, SEEDS_GOLD), FLOORS["seeds"])
 
 
-def test_dev_corpus_stays_above_floors(store: Store, rules: Ruleset) -> None:
-    """The labelled development set stays at or above its pinned floors."""
-    if not DEV.is_file():
-        pytest.skip(f"development corpus not found at {DEV} (it lives outside the project)")
-    _assert_floors(_score(store, rules, DEV, DEV), FLOORS["dev"])
+@pytest.mark.parametrize(("corpus", "name"), [(DEV, "dev"), (DEV2, "dev2")], ids=["dev", "dev2"])
+def test_dev_corpus_stays_above_floors(
+    store: Store, rules: Ruleset, corpus: Path, name: str
+) -> None:
+    """The labelled development sets stay at or above their pinned floors."""
+    if not corpus.is_file():
+        pytest.skip(f"development corpus not found at {corpus} (it lives outside the project)")
+    _assert_floors(_score(store, rules, corpus, corpus), FLOORS[name])

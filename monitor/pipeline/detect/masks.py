@@ -254,6 +254,25 @@ def airport_vicinity(mention: BaseMention, reading: Reading, earlier: list[BaseM
     )
 
 
+_DISTANCE_FROM = re.compile(
+    r"(?:base|outpost|garrison|facility|camp|site|position|airbase|airfield|station|compound)"
+    r"\b[^.;]{0,80}?\b\d+(?:[.,]\d+)?\s*(?:-\s*)?(?:km|kilomet(?:re|er)s?|miles?)\s+"
+    r"(?:\([^)]*\)\s+)?(?:away\s+)?(?:(?:north|south|east|west)\w*\s+)?(?:from|of)\s+"
+    r"(?:the\s+)?$"
+)
+
+
+@mention_mask
+def distance_reference(mention: BaseMention, reading: Reading, earlier: list[BaseMention]) -> bool:
+    """A base named as the point a target's distance is given from is not the target.
+
+    Removes: "Drones hit a US outpost some 20 km east of the al-Tanf garrison on Monday."
+    Keeps: "Drones hit the al-Tanf garrison on Monday."
+    """
+    before = reading.masked[max(0, mention.start - 160) : mention.start]
+    return _DISTANCE_FROM.search(before) is not None
+
+
 # --- Day masks ----------------------------------------------------------------------------
 
 
