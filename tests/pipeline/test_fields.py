@@ -197,3 +197,17 @@ def test_the_rockets_take_the_count_of_the_sentence_before(
         "The rockets hit the Conoco gas field base, a monitor said."
     )
     assert _one(text, rules, article).munitions_count == 6
+
+
+def test_weapons_of_the_base_sentence_win_over_those_mentioned_later(
+    rules: Ruleset, article: ArticleFactory
+) -> None:
+    """A later sentence that refers back names weapons in passing; the base's own sentence
+    names the ones used. A follow-up names them only when the base's sentence did not."""
+    text = (
+        "Two drones struck the Harir air base on Monday, officials said. "
+        "The attack came as militias kept up their use of rockets and missiles."
+    )
+    assert _one(text, rules, article).weapons == ("drone",)
+    text = "Harir air base was attacked on Monday. The attack was carried out with rockets."
+    assert _one(text, rules, article).weapons == ("rocket",)

@@ -171,7 +171,7 @@ def follow_up(
     if not follows or reading.mentions or about_own_strike or not _refers_back(masked, rules):
         return False
     for frame in follows:
-        add_facts(frame, sentence, masked, rules, context, multi=len(follows) > 1)
+        add_facts(frame, sentence, masked, rules, context, multi=len(follows) > 1, follow=True)
     day, expression = sentence_day(attack_days(masked), reading.published)
     if day is not None:
         for frame in follows:

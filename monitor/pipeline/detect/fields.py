@@ -99,13 +99,20 @@ def add_facts(
     *,
     multi: bool,
     clause: Clause | None = None,
+    follow: bool = False,
 ) -> None:
-    """Add what a sentence (or its clause about this frame's base) says about the attack."""
+    """Add what a sentence (or its clause about this frame's base) says about the attack.
+
+    A sentence that only refers back (``follow``) names the weapons when the sentences that
+    name the base did not: later sentences mention weapons in passing ("attacks with drones
+    and rockets have become common", "it may have been a rocket"), the base's own sentence
+    names the ones that were used."""
     if not frame.evidence or frame.evidence[-1].start != sentence.start:
         frame.evidence.append(Span(sentence.start, sentence.end, sentence.text))
     frame.last_sentence = sentence.index
     scope = clause.text if clause is not None else masked
-    frame.weapons |= weapons(scope, rules)
+    if not follow or not frame.weapons:
+        frame.weapons |= weapons(scope, rules)
     frame.triggers.extend(m.group(0) for m in rules.triggers.finditer(scope))
     if clause is not None or not multi:
         count = munitions(scope, rules)
