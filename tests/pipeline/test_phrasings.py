@@ -37,6 +37,12 @@ FOUND: list[tuple[str, str, dict[str, date | None]]] = [
         {"harir": MON, "erbil-air-base": SUN},
     ),
     (
+        "a-day-earlier-in-the-other-clause",
+        "Drones struck the al-Tanf garrison on Monday, while the Shaddadi base was hit by "
+        "rockets a day earlier.",
+        {"al-tanf": MON, "shaddadi": SUN},
+    ),
+    (
         "on-that-same-day",
         "Three drones attacked the al-Tanf garrison on Sunday, wounding two soldiers. "
         "On that same day, another four personnel were injured at Ain al-Asad air base.",

@@ -129,6 +129,15 @@ def inherited_day(masked: str, context: Context) -> Day:
     return context.lead_day, context.lead_expression
 
 
+def relative_in_clause(clause: str, day: date | None) -> Day | None:
+    """The day a clause gives relative to ``day``, the day of the sentence's other clause
+    ("X was struck on Sunday, while Y was hit a day earlier"); None when it gives none."""
+    match = _RELATIVE_TO_LAST.search(clause)
+    if match is None or day is None:
+        return None
+    return _relative_day(match, Context(day=day))
+
+
 def _relative_day(match: re.Match[str], context: Context) -> Day:
     """The day "a day earlier" (and the like) designates, counted from the last attack's day."""
     if context.day is None:

@@ -21,6 +21,7 @@ from monitor.pipeline.detect.days import (
     inherited_day,
     is_history,
     nearest_day,
+    relative_in_clause,
     sentence_day,
 )
 from monitor.pipeline.detect.fields import add_facts, claimant, munitions, weapons
@@ -74,6 +75,10 @@ def open_frames(
             clause = Clause(0, len(masked), masked)  # the trigger is in another clause
         in_clause = [d for d in sentence_days if clause.start <= d.start < clause.end]
         day, expression = nearest_day(in_clause or sentence_days, mention.start, published)
+        if not in_clause and len(sentence_clauses) > 1:
+            relative = relative_in_clause(clause.text, day)
+            if relative is not None:
+                day, expression = relative
         if day is None and expression is None:
             day, expression = inherited_day(masked, context)
         candidate.day, candidate.day_expression = day, expression
