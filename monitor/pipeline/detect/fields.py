@@ -188,7 +188,7 @@ def is_claim(masked: str, rules: Ruleset) -> bool:
 
 def claimant(masked: str, rules: Ruleset, original: str | None = None) -> str | None:
     """The armed group a text names first, in the text's own wording when the ``original``
-    text is given (by its canonical name otherwise); a group named as the coalition's enemy
+    text is given (by its canonical name otherwise, or when the text shortens it); a group named as the coalition's enemy
     ("the coalition against ISIS") is not a claimant."""
     if rules.any_group.search(masked) is None:
         return None
@@ -203,7 +203,12 @@ def claimant(masked: str, rules: Ruleset, original: str | None = None) -> str | 
     if best is None:
         return None
     start, end, name = best
-    return original[start:end] if original is not None else name
+    if original is None:
+        return name
+    wording = original[start:end]
+    # A shortened name ("the Islamic Resistance") is given whole; another spelling or form
+    # ("Kataeb Hezbollah", "Islamic Resistance of Iraq") is kept as the text writes it.
+    return name if wording.casefold() in name.casefold() else wording
 
 
 def titled_claimant(text: str) -> str | None:
