@@ -188,8 +188,8 @@ def is_claim(masked: str, rules: Ruleset) -> bool:
 
 def claimant(masked: str, rules: Ruleset, original: str | None = None) -> str | None:
     """The armed group a text names first, in the text's own wording when the ``original``
-    text is given (by its canonical name otherwise, or when the text shortens it); a group named as the coalition's enemy
-    ("the coalition against ISIS") is not a claimant."""
+    text is given (by its canonical name otherwise, or when the text shortens it); a group
+    named as the coalition's enemy ("the coalition against ISIS") is not a claimant."""
     if rules.any_group.search(masked) is None:
         return None
     best: tuple[int, int, str] | None = None
