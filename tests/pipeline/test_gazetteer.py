@@ -4,13 +4,18 @@ words, persons, places and lower-case words do not."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
 from monitor.pipeline.gazetteer import BaseMention, Gazetteer, compile_gazetteer
 from monitor.pipeline.relevance import may_name_a_base
 from monitor.pipeline.rules import Ruleset
-from monitor.pipeline.sentences import fold
+from monitor.pipeline.sentences import fold, split_sentences
 from monitor.records import Base
+
+CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus"
 
 
 @pytest.fixture(scope="module")
@@ -191,3 +196,22 @@ def test_hand_built_base_has_variants() -> None:
         ("Tel Rweished", True),
         ("Tall Ruwaishid", False),
     ]
+
+
+@pytest.mark.skipif(not (CORPUS / "dev.jsonl").is_file(), reason=f"corpus not found at {CORPUS}")
+def test_raw_check_passes_every_labelled_text_the_gazetteer_reads(rules: Ruleset) -> None:
+    """Every labelled text in which the gazetteer, variants included, finds a base passes the
+    raw-bytes check, as HTML and as text."""
+    checked = 0
+    for name in ("dev.jsonl", "dev2.jsonl"):
+        path = CORPUS / name
+        if not path.is_file():
+            continue
+        for line in path.read_text().splitlines():
+            text = json.loads(line)["text"]
+            if not any(rules.find_bases(s.folded, s.text) for s in split_sentences(text)):
+                continue
+            checked += 1
+            assert may_name_a_base(text, rules)
+            assert may_name_a_base(f"<p>{text}</p>".encode("ascii", "xmlcharrefreplace"), rules)
+    assert checked > 30
