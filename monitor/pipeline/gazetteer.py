@@ -30,7 +30,7 @@ from monitor.pipeline import lexicon
 from monitor.pipeline.sentences import ascii_fold, fold
 from monitor.records import Base
 
-__all__ = ["BaseMention", "Gazetteer", "compile_gazetteer"]
+__all__ = ["JUNCTION_RULES", "SPELLING_RULES", "BaseMention", "Gazetteer", "compile_gazetteer"]
 
 _SEPARATOR = r"[\s\-'().]*"
 _VOWEL = "[aeiouy]"
@@ -126,6 +126,29 @@ _ENGLISH = _GENERIC | frozenset(
         "euphrates",
         "cooke",
         "compound",
+    ]
+)
+# Words of an alias that make it a base on their own ("Hareer airfield", "Camp Tajee").
+_BASE_TOKENS = frozenset(
+    [
+        "air",
+        "airbase",
+        "airfield",
+        "airport",
+        "base",
+        "camp",
+        "complex",
+        "compound",
+        "field",
+        "fields",
+        "gas",
+        "garrison",
+        "oil",
+        "oilfield",
+        "oilfields",
+        "plant",
+        "site",
+        "station",
     ]
 )
 # Words that make a place of the name beside them, for a variant with few consonants: a base
@@ -282,9 +305,7 @@ def compile_gazetteer(bases: Sequence[Base]) -> Gazetteer:
         base_word_after=re.compile(
             rf"\s+(?:(?:{modifiers})\s+){{0,2}}(?:{_any(lexicon.BASE_WORDS)})(?![a-z])"
         ),
-        base_word_before=re.compile(
-            rf"(?:{_any(_BASE_WORDS_BEFORE)})\s+(?:(?:of|at|in)\s+)?$"
-        ),
+        base_word_before=re.compile(rf"(?:{_any(_BASE_WORDS_BEFORE)})\s+(?:(?:of|at|in)\s+)?$"),
         place_word_after=re.compile(
             rf"\s+(?:(?:{modifiers})\s+){{0,2}}(?:{_any(_PLACE_WORDS_AFTER)})(?![a-z])"
         ),
@@ -309,7 +330,7 @@ def _variant_table(
             if sequence is None:
                 continue
             consonants = sum(_consonants(t) for t in tokens if _is_name(t, alias))
-            has_base_word = any(t in _GENERIC and t not in _ARTICLES for t in tokens)
+            has_base_word = any(t in _BASE_TOKENS for t in tokens)
             short = consonants < _MIN_FREE_CONSONANTS and not has_base_word
             table.append(_Alias(base_id, alias, weak_kind, short))
             sequences.append(sequence)
@@ -377,27 +398,68 @@ def _consonants(token: str) -> int:
     return sum(u != "V" for u in units) + ending
 
 
+# The classes of romanisation variation, one named rule each: ``SPELLING_RULES`` are tried in
+# order on each sound of a name (``_units``), the first that applies giving its pattern;
+# ``JUNCTION_RULES`` add a pattern before a sound. Each docstring
+# says what must match and what must not; tests/pipeline/test_gazetteer.py holds the examples.
+# Two more classes work on whole words: the -iyah ending (``_ENDING``) and the Arabic article
+# (``_ARTICLE``, optional before every name but the first, dropped before the first).
+
+
+def vowels_vary(units: Sequence[str], index: int) -> str | None:
+    """Vowels and diphthongs are one class (a/e/i/u, ay/ai/ei/ey, ou/u, y/i, ee/oo), and a
+    vowel inside a name may be dropped: "Rumeilan" ~ "Rmelan", "Tal Baydar" ~ "Tel Beidar";
+    a name that ends in a consonant takes no final vowel: "Harir" !~ "Hariri"."""
+    if units[index] != "V":
+        return None
+    if index == len(units) - 1:
+        return f"{_VOWEL}+h?"  # "Shaddadi" ~ "Shaddadah"
+    return f"{_VOWEL}+" if index == 0 else f"{_VOWEL}*"
+
+
+def inserted_vowels(units: Sequence[str], index: int) -> str | None:
+    """Between two consonants a vowel may be added: "Tanf" ~ "Tenef", "Rmelan" ~ "Rumelan";
+    not before the first: "Tanf" !~ "Atanf"."""
+    if index and units[index] != "V" and units[index - 1] != "V":
+        return f"{_VOWEL}*"
+    return None
+
+
+def kh_or_h(units: Sequence[str], index: int) -> str | None:
+    """kh and h are one letter: "Kharab al-Jir" ~ "Harab Jir"; k alone is not: !~ "Karab"."""
+    return "(?:kh|h)h*" if units[index] in ("h", "kh") else None
+
+
+def q_or_k(units: Sequence[str], index: int) -> str | None:
+    """q and k are one letter: "Qasrak" ~ "Kasraq"; c is not: "Koniko" !~ "Conico"."""
+    return "[kq]+" if units[index] == "k" else None
+
+
+def digraphs_as_written(units: Sequence[str], index: int) -> str | None:
+    """sh, th, dh, gh, ph, ch stay as written: "Shaddadi" ~ "Shadadi", !~ "Saddadi"."""
+    return units[index] if len(units[index]) == 2 else None
+
+
+def doubled_consonants(units: Sequence[str], index: int) -> str | None:
+    """A consonant may be doubled or single: "Shaddadi" ~ "Shadadi", "Taji" ~ "Tajji";
+    another consonant is another name: "Taji" !~ "Tali"."""
+    return f"{units[index]}+"
+
+
+SPELLING_RULES = (vowels_vary, kh_or_h, q_or_k, digraphs_as_written, doubled_consonants)
+# Rules on the junction before a sound: each adds its pattern there.
+JUNCTION_RULES = (inserted_vowels,)
+
+
 def _tolerant_token(token: str) -> str:
-    """A name as a regex for its usual romanisations: vowels and diphthongs free (a/e/i/u,
-    ay/ai/ei/ey, ou/u, y/i; inner ones may be dropped or added: "Rmelan", "Tenef"),
-    consonants doubled or not,
-    kh/h and q/k alike, an -iyah ending in any of its spellings."""
+    """A name as a regex for its usual romanisations: ``JUNCTION_RULES`` before each sound,
+    the first of ``SPELLING_RULES`` that applies on it, then an -iyah ending in any of its
+    spellings."""
     units, ending = _units(token)
     parts: list[str] = []
-    for index, unit in enumerate(units):
-        if index and unit != "V" and units[index - 1] != "V":
-            parts.append(f"{_VOWEL}*")  # a vowel the alias leaves out: "Tenef" for "Tanf"
-        if unit == "V":
-            last = index == len(units) - 1
-            parts.append(f"{_VOWEL}+h?" if last else f"{_VOWEL}+" if index == 0 else f"{_VOWEL}*")
-        elif unit in ("h", "kh"):
-            parts.append("(?:kh|h)h*")
-        elif unit == "k":
-            parts.append("[kq]+")
-        elif len(unit) == 2:
-            parts.append(unit)
-        else:
-            parts.append(f"{unit}+")
+    for index in range(len(units)):
+        parts.extend(p for rule in JUNCTION_RULES if (p := rule(units, index)) is not None)
+        parts.append(next(p for rule in SPELLING_RULES if (p := rule(units, index)) is not None))
     if ending:
         parts.append(_ENDING_PATTERN)
     return "".join(parts)

@@ -9,7 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from monitor.pipeline.gazetteer import BaseMention, Gazetteer, compile_gazetteer
+from monitor.pipeline.gazetteer import (
+    JUNCTION_RULES,
+    SPELLING_RULES,
+    BaseMention,
+    Gazetteer,
+    compile_gazetteer,
+)
 from monitor.pipeline.relevance import may_name_a_base
 from monitor.pipeline.rules import Ruleset
 from monitor.pipeline.sentences import fold, split_sentences
@@ -215,3 +221,31 @@ def test_raw_check_passes_every_labelled_text_the_gazetteer_reads(rules: Ruleset
             assert may_name_a_base(text, rules)
             assert may_name_a_base(f"<p>{text}</p>".encode("ascii", "xmlcharrefreplace"), rules)
     assert checked > 30
+
+
+# Each spelling rule of the gazetteer: an alias, a spelling it must match, one it must not.
+RULE_EXAMPLES = {
+    "vowels_vary": ("Harir", "Herir", "Hariri"),
+    "inserted_vowels": ("Tanf", "Tenef", "Atanf"),
+    "kh_or_h": ("Kharab", "Harab", "Karab"),
+    "q_or_k": ("Qasrak", "Kasraq", "Gasrak"),
+    "digraphs_as_written": ("Shaddadi", "Shadadi", "Saddadi"),
+    "doubled_consonants": ("Taji", "Tajji", "Tali"),
+}
+
+
+def test_every_spelling_rule_has_examples() -> None:
+    names = {rule.__name__ for rule in (*SPELLING_RULES, *JUNCTION_RULES)}
+    assert names == set(RULE_EXAMPLES)
+
+
+@pytest.mark.parametrize(
+    ("alias", "spelling", "other"), RULE_EXAMPLES.values(), ids=list(RULE_EXAMPLES)
+)
+def test_spelling_rule(alias: str, spelling: str, other: str) -> None:
+    """A rule's class of variation matches its example, and not the other word."""
+    base = Base(id="x", name="X Camp", country="SY", location=(36.0, 40.0), aliases=(alias,))
+    gazetteer = compile_gazetteer([base])
+    for text, expected in ((spelling, ["x"]), (other, [])):
+        sentence = f"Drones hit the {text} base."
+        assert [m.base_id for m in gazetteer.find(fold(sentence), sentence)] == expected, text
