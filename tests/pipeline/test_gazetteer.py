@@ -9,16 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from monitor.pipeline.gazetteer import (
-    JUNCTION_RULES,
-    SPELLING_RULES,
-    BaseMention,
-    Gazetteer,
-    compile_gazetteer,
-)
+from monitor.pipeline.gazetteer import BaseMention, Gazetteer, compile_gazetteer
 from monitor.pipeline.relevance import may_name_a_base
 from monitor.pipeline.rules import Ruleset
 from monitor.pipeline.sentences import fold, split_sentences
+from monitor.pipeline.spellings import JUNCTION_RULES, SPELLING_RULES
 from monitor.records import Base
 
 CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus"
