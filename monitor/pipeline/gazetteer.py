@@ -28,23 +28,17 @@ import re2
 from monitor.errors import ConfigError
 from monitor.pipeline import lexicon
 from monitor.pipeline.sentences import ascii_fold, fold
+from monitor.pipeline.spellings import (
+    ARTICLE,
+    ARTICLES,
+    consonant_count,
+    tolerant_name,
+)
 from monitor.records import Base
 
 __all__ = ["BaseMention", "Gazetteer", "compile_gazetteer"]
 
 _SEPARATOR = r"[\s\-'().\"]*"  # quotes too: the "Conoco" gas field
-_VOWEL = "[aeiouy]"
-# The Arabic article and its assimilated forms: al-, el-, ad-, adh-, ash-, as-, at-, ath-, ar-,
-# an-, az- (hyphenated, spaced or run together with the next word).
-_ARTICLE = r"[ae](?:l|dh?|sh?|th?|r|n|z)"
-_ARTICLES = frozenset(
-    a + c for a in "ae" for c in ("l", "d", "dh", "s", "sh", "t", "th", "r", "n", "z")
-)
-# The nisba/feminine endings -iyah, -iya, -iyya, -iyyah, -ieh, -iyeh, -iah: one class.
-_ENDING = re.compile(r"(?<=[^aeiouy])i(?:yy?[ae]h?|[ae]h)$")
-_ENDING_PATTERN = "[iey]+[ae]h?"
-# Consonant letters that stand for one sound, kept together.
-_DIGRAPHS = ("kh", "sh", "th", "dh", "gh", "ph", "ch")
 # A variant whose alias has fewer consonant sounds than this (an -iyah ending counts as one)
 # counts only beside a base or place word. With vowels free, three consonants are matched by
 # many ordinary names ("Omar" ~ Amir/Emir, "Asad" ~ Saeed?, "Tanf" ~ Tenaf, "Harir" ~
@@ -52,82 +46,9 @@ _DIGRAPHS = ("kh", "sh", "th", "dh", "gh", "ph", "ch")
 # domain, and a capitalised word with exactly those consonants is that place.
 _MIN_FREE_CONSONANTS = 4
 
-# Words too common to stand for an alias on their own; an alias made only of these (and short
-# words) is looked for whole.
-_GENERIC = frozenset(
-    [
-        "air",
-        "airbase",
-        "airbases",
-        "airfield",
-        "airfields",
-        "airport",
-        "airports",
-        "base",
-        "bases",
-        "camp",
-        "camps",
-        "complex",
-        "field",
-        "fields",
-        "gas",
-        "oil",
-        "international",
-        "military",
-        "garrison",
-        "station",
-        "site",
-        "sites",
-        "support",
-        "mission",
-        "landing",
-        "zone",
-        "tower",
-        "union",
-        "victory",
-        "green",
-        "village",
-        "plant",
-        "plants",
-        "the",
-        "and",
-        "of",
-        "at",
-        "us",
-        "u",
-        "s",
-        "al",
-        "el",
-        "ad",
-        "an",
-        "as",
-        "one",
-        "two",
-        "three",
-        "american",
-        "coalition",
-    ]
-)
-# English words of aliases, matched as written (only Arabic and Kurdish names vary).
-_ENGLISH = _GENERIC | frozenset(
-    [
-        "oilfield",
-        "oilfields",
-        "victoria",
-        "embassy",
-        "diplomatic",
-        "center",
-        "centre",
-        "patrol",
-        "intl",
-        "in",
-        "iraq",
-        "baghdad",
-        "euphrates",
-        "cooke",
-        "compound",
-    ]
-)
+_GENERIC = lexicon.ALIAS_GENERIC_WORDS
+_ENGLISH = lexicon.ALIAS_GENERIC_WORDS | lexicon.ALIAS_ENGLISH_WORDS
+_BASE_TOKENS = lexicon.ALIAS_BASE_WORDS
 # Words that make a place of the name beside them, for a variant with few consonants: a base
 # word or a place word, after ("Tenef garrison", "Shedadi countryside") or before ("the town of
 # Shedadi").
@@ -324,8 +245,8 @@ def _variant_table(
             sequence = _tolerant_sequence(tokens, alias)
             if sequence is None:
                 continue
-            consonants = sum(_consonants(t) for t in tokens if _is_name(t, alias))
-            has_base_word = any(t in _GENERIC and t not in _ARTICLES for t in tokens)
+            consonants = sum(consonant_count(t) for t in tokens if _is_name(t, alias))
+            has_base_word = any(t in _BASE_TOKENS for t in tokens)
             short = consonants < _MIN_FREE_CONSONANTS and not has_base_word
             table.append(_Alias(base_id, alias, weak_kind, short))
             sequences.append(sequence)
@@ -333,7 +254,7 @@ def _variant_table(
 
 
 def _tolerant_sequence(tokens: tuple[str, ...], alias: str) -> tuple[str, ...] | None:
-    """An alias as regex elements, one per token: names made tolerant (``_tolerant_token``),
+    """An alias as regex elements, one per token: names made tolerant (``tolerant_name``),
     any other word as written, an article before a name optional in any form, a leading
     article dropped. None when the alias has no name to vary ("Tower 22", "BIAP")."""
     if not any(_is_name(t, alias) for t in tokens):
@@ -341,12 +262,12 @@ def _tolerant_sequence(tokens: tuple[str, ...], alias: str) -> tuple[str, ...] |
     elements: list[str] = []
     for index, token in enumerate(tokens):
         following = tokens[index + 1] if index + 1 < len(tokens) else ""
-        if token in _ARTICLES and following and _is_name(following, alias):
+        if token in ARTICLES and following and _is_name(following, alias):
             continue  # the article is optional before the name (below), in any form
         if _is_name(token, alias):
-            pattern = _tolerant_token(token)
+            pattern = tolerant_name(token)
             if elements:  # an article may stand before any name but the first
-                pattern = rf"(?:{_ARTICLE}{_SEPARATOR})?{pattern}"
+                pattern = rf"(?:{ARTICLE}{_SEPARATOR})?{pattern}"
             elements.append(pattern)
         else:
             elements.append(re.escape(token))
@@ -356,67 +277,11 @@ def _tolerant_sequence(tokens: tuple[str, ...], alias: str) -> tuple[str, ...] |
 def _is_name(token: str, alias: str) -> bool:
     """A word of an alias that is an Arabic or Kurdish name, spelled many ways: letters only,
     three or more with a vowel, not English, not an acronym written in capitals ("BIAP")."""
-    if not token.isalpha() or len(token) < 3 or token in _ENGLISH or token in _ARTICLES:
+    if not token.isalpha() or len(token) < 3 or token in _ENGLISH or token in ARTICLES:
         return False
     if not re.search("[aeiouy]", token):
         return False
     return not any(w.isupper() and fold(w) == token for w in re.findall(r"[^\W_]+", alias))
-
-
-def _units(token: str) -> tuple[list[str], bool]:
-    """A name's letters as sounds (vowel runs and consonants, digraphs kept, doubled
-    consonants once), and whether it ends in the -iyah class of endings."""
-    ending = _ENDING.search(token)
-    stem = token[: ending.start()] if ending else token
-    if not ending and len(stem) > 3 and stem.endswith("h") and stem[-2] in "aeiouy":
-        stem = stem[:-1]  # "Shaddadah", "Tabiyeh": the final h is the vowel's
-    units: list[str] = []
-    at = 0
-    while at < len(stem):
-        if stem[at] in "aeiouy":
-            end = at
-            while end < len(stem) and stem[end] in "aeiouy":
-                end += 1
-            units.append("V")
-            at = end
-            continue
-        sound = stem[at : at + 2] if stem[at : at + 2] in _DIGRAPHS else stem[at]
-        sound = "k" if sound == "q" else sound
-        if not units or units[-1] != sound:
-            units.append(sound)
-        at += len(sound) if sound in _DIGRAPHS else 1
-    return units, ending is not None
-
-
-def _consonants(token: str) -> int:
-    units, ending = _units(token)
-    return sum(u != "V" for u in units) + ending
-
-
-def _tolerant_token(token: str) -> str:
-    """A name as a regex for its usual romanisations: vowels and diphthongs free (a/e/i/u,
-    ay/ai/ei/ey, ou/u, y/i; inner ones may be dropped or added: "Rmelan", "Tenef"),
-    consonants doubled or not,
-    kh/h and q/k alike, an -iyah ending in any of its spellings."""
-    units, ending = _units(token)
-    parts: list[str] = []
-    for index, unit in enumerate(units):
-        if index and unit != "V" and units[index - 1] != "V":
-            parts.append(f"{_VOWEL}*")  # a vowel the alias leaves out: "Tenef" for "Tanf"
-        if unit == "V":
-            last = index == len(units) - 1
-            parts.append(f"{_VOWEL}+h?" if last else f"{_VOWEL}+" if index == 0 else f"{_VOWEL}*")
-        elif unit in ("h", "kh"):
-            parts.append("(?:kh|h)h*")
-        elif unit == "k":
-            parts.append("[kq]+")
-        elif len(unit) == 2:
-            parts.append(unit)
-        else:
-            parts.append(f"{unit}+")
-    if ending:
-        parts.append(_ENDING_PATTERN)
-    return "".join(parts)
 
 
 # A capital letter (a character class alone, for a fast scan; a non-ASCII character is a
@@ -438,7 +303,7 @@ def _is_proper_name(original: str) -> bool:
     """Whether each name word of a mention (not an article or an English word) starts with
     a capital letter in the original text."""
     words = [w for w in re.findall(r"[^\W\d_]+", original) if w.lower() != w.upper()]
-    names = [w for w in words if fold(w) not in _ENGLISH and fold(w) not in _ARTICLES]
+    names = [w for w in words if fold(w) not in _ENGLISH and fold(w) not in ARTICLES]
     return bool(names) and all(_first_cased(w).isupper() for w in names)
 
 

@@ -369,6 +369,106 @@ INTERCEPTED = (
     r"shot (?:it |them )?out of the sky",
 )
 
+# Words of aliases (monitor/pipeline/gazetteer.py).
+# Words too common to stand for an alias on their own; an alias made only of these (and short
+# words) is looked for whole.
+ALIAS_GENERIC_WORDS = frozenset(
+    [
+        "air",
+        "airbase",
+        "airbases",
+        "airfield",
+        "airfields",
+        "airport",
+        "airports",
+        "base",
+        "bases",
+        "camp",
+        "camps",
+        "complex",
+        "field",
+        "fields",
+        "gas",
+        "oil",
+        "international",
+        "military",
+        "garrison",
+        "station",
+        "site",
+        "sites",
+        "support",
+        "mission",
+        "landing",
+        "zone",
+        "tower",
+        "union",
+        "victory",
+        "green",
+        "village",
+        "plant",
+        "plants",
+        "the",
+        "and",
+        "of",
+        "at",
+        "us",
+        "u",
+        "s",
+        "al",
+        "el",
+        "ad",
+        "an",
+        "as",
+        "one",
+        "two",
+        "three",
+        "american",
+        "coalition",
+    ]
+)
+# Other English words of aliases, matched as written (only Arabic and Kurdish names vary).
+ALIAS_ENGLISH_WORDS = frozenset(
+    [
+        "oilfield",
+        "oilfields",
+        "victoria",
+        "embassy",
+        "diplomatic",
+        "center",
+        "centre",
+        "patrol",
+        "intl",
+        "in",
+        "iraq",
+        "baghdad",
+        "euphrates",
+        "cooke",
+        "compound",
+    ]
+)
+# Words of an alias that make it a base on their own ("Hareer airfield", "Camp Tajee").
+ALIAS_BASE_WORDS = frozenset(
+    [
+        "air",
+        "airbase",
+        "airfield",
+        "airport",
+        "base",
+        "camp",
+        "complex",
+        "compound",
+        "field",
+        "fields",
+        "gas",
+        "garrison",
+        "oil",
+        "oilfield",
+        "oilfields",
+        "plant",
+        "site",
+        "station",
+    ]
+)
 # Words that designate a base (for weak aliases: "Tanf" counts only as "Tanf base"/"garrison").
 BASE_WORDS = (
     r"air ?base",

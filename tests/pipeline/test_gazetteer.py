@@ -4,13 +4,19 @@ words, persons, places and lower-case words do not."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
 from monitor.pipeline.gazetteer import BaseMention, Gazetteer, compile_gazetteer
 from monitor.pipeline.relevance import may_name_a_base
 from monitor.pipeline.rules import Ruleset
-from monitor.pipeline.sentences import fold
+from monitor.pipeline.sentences import fold, split_sentences
+from monitor.pipeline.spellings import JUNCTION_RULES, SPELLING_RULES
 from monitor.records import Base
+
+CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus"
 
 
 @pytest.fixture(scope="module")
@@ -211,3 +217,50 @@ def test_weak_alias_in_a_list_of_bases(
 ) -> None:
     """A weak alias coordinated with a listed base name is a base's name too."""
     assert [m.base_id for m in gazetteer.find(fold(text), text)] == expected
+
+
+@pytest.mark.skipif(not (CORPUS / "dev.jsonl").is_file(), reason=f"corpus not found at {CORPUS}")
+def test_raw_check_passes_every_labelled_text_the_gazetteer_reads(rules: Ruleset) -> None:
+    """Every labelled text in which the gazetteer, variants included, finds a base passes the
+    raw-bytes check, as HTML and as text."""
+    checked = 0
+    for name in ("dev.jsonl", "dev2.jsonl"):
+        path = CORPUS / name
+        if not path.is_file():
+            continue
+        for line in path.read_text().splitlines():
+            text = json.loads(line)["text"]
+            if not any(rules.find_bases(s.folded, s.text) for s in split_sentences(text)):
+                continue
+            checked += 1
+            assert may_name_a_base(text, rules)
+            assert may_name_a_base(f"<p>{text}</p>".encode("ascii", "xmlcharrefreplace"), rules)
+    assert checked > 30
+
+
+# Each spelling rule of the gazetteer: an alias, a spelling it must match, one it must not.
+RULE_EXAMPLES = {
+    "vowels_vary": ("Harir", "Herir", "Hariri"),
+    "inserted_vowels": ("Tanf", "Tenef", "Atanf"),
+    "kh_or_h": ("Kharab", "Harab", "Karab"),
+    "q_or_k": ("Qasrak", "Kasraq", "Gasrak"),
+    "digraphs_as_written": ("Shaddadi", "Shadadi", "Saddadi"),
+    "doubled_consonants": ("Taji", "Tajji", "Tali"),
+}
+
+
+def test_every_spelling_rule_has_examples() -> None:
+    names = {rule.__name__ for rule in (*SPELLING_RULES, *JUNCTION_RULES)}
+    assert names == set(RULE_EXAMPLES)
+
+
+@pytest.mark.parametrize(
+    ("alias", "spelling", "other"), RULE_EXAMPLES.values(), ids=list(RULE_EXAMPLES)
+)
+def test_spelling_rule(alias: str, spelling: str, other: str) -> None:
+    """A rule's class of variation matches its example, and not the other word."""
+    base = Base(id="x", name="X Camp", country="SY", location=(36.0, 40.0), aliases=(alias,))
+    gazetteer = compile_gazetteer([base])
+    for text, expected in ((spelling, ["x"]), (other, [])):
+        sentence = f"Drones hit the {text} base."
+        assert [m.base_id for m in gazetteer.find(fold(sentence), sentence)] == expected, text
