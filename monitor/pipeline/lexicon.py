@@ -195,6 +195,10 @@ THREATS = (
     r"intend(?:s|ed)? to",
     r"could (?:target|attack|strike|be)",
     r"if (?:washington|the us|the united states|america)",
+    # attacks as a policy announced, suspended or resumed: "would suspend attacks on X"
+    r"(?:suspend|suspends|suspended|suspending|suspension of|halt|halts|halted|halting|pause|"
+    r"paused|cease|ceased|cessation of|resume|resumes|resumed|resuming|resumption of|stop|stops|"
+    r"stopped|end to)\s+(?:[\w-]+\s+){0,2}(?:attacks|operations|strikes)",
 )
 TALLIES = (
     r"(?:more than|over|at least|some|about|nearly|almost|around|a total of|total of)\s+"

@@ -85,7 +85,7 @@ POSITIVE_ROWS: list[tuple[str, str, str | None, dict[str, Any]]] = [
     ),
     (
         "roadside-bomb",
-        "A roadside bomb struck a supply convoy near Victory base on Monday.",
+        "A roadside bomb struck the outer gate of Victory base on Monday.",
         PUBLISHED,
         {"base_id": "victory-base", "day": MONDAY, "weapons": ("ied",)},
     ),

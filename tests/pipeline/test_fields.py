@@ -211,3 +211,8 @@ def test_weapons_of_the_base_sentence_win_over_those_mentioned_later(
     assert _one(text, rules, article).weapons == ("drone",)
     text = "Harir air base was attacked on Monday. The attack was carried out with rockets."
     assert _one(text, rules, article).weapons == ("rocket",)
+
+
+def test_casualty_count_after_a_qualifier(rules: Ruleset) -> None:
+    """ "wounding more than 30", "killing at least two": the count follows the qualifier."""
+    assert outcome("the blast killed one soldier, wounding more than 30", rules)[1:] == (30, 1)

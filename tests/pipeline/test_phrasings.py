@@ -135,6 +135,16 @@ NOTHING: list[tuple[str, str, set[str]]] = [
         set(),
     ),
     (
+        "a-convoy-near-a-base",
+        "A roadside bomb hit a logistics convoy travelling to Victory base on Monday.",
+        set(),
+    ),
+    (
+        "attacks-suspended",
+        "The militia said on Sunday it would suspend its attacks on US troops at Ain al-Asad.",
+        set(),
+    ),
+    (
         "not-hit",
         "Iranian missiles struck Erbil on Monday night. Ain al-Asad air base was not hit.",
         set(),

@@ -86,6 +86,26 @@ _WEEKDAY_ATTACK = re.compile(
     r"(?:[\w-]+\s+){0,2}(?:attack|strike|assault|operation|bombing)(?![a-z])"
 )
 _ORDINALS = {"second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6}
+_COUNT_QUALIFIERS = frozenset(
+    {
+        "at",
+        "least",
+        "more",
+        "than",
+        "over",
+        "nearly",
+        "about",
+        "around",
+        "some",
+        "almost",
+        "up",
+        "to",
+        "roughly",
+        "approximately",
+        "an",
+        "estimated",
+    }
+)
 # How many words before a casualty word its count may stand ("three US soldiers were killed").
 _CASUALTY_REACH = 6
 
@@ -334,7 +354,7 @@ def _casualty_count(text: str, match: re.Match[str]) -> int | None:
     if match.group("kind").endswith("ing"):
         after = _WORD.findall(text, match.end(), match.end() + 30)[:3]
         for word in after:
-            if word not in {"at", "least"}:
+            if word not in _COUNT_QUALIFIERS:  # "wounding more than 40"
                 return _count_word(word)
     before = _WORD.findall(text[max(0, match.start() - 80) : match.start()])
     for word in reversed(before[-_CASUALTY_REACH:]):
