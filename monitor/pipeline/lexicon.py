@@ -296,6 +296,9 @@ UNCERTAIN = (
     r"released|provided|disclosed|given) (?:any )?(?:details|information|figures|the (?:exact )?"
     r"number)",
     r"yet to be (?:determined|confirmed|known|assessed)",
+    # "damage was being assessed": the harm word before it is not stated
+    r"(?:damages?|casualties|injuries|losses)\s+(?:was|were|is|are)\s+(?:still\s+)?(?:being\s+)?"
+    r"(?:assessed|evaluated|investigated|determined|examined)",
     # "details regarding the extent of damage were not available"
     r"(?:details|information) (?:regarding|about|on|of)",
 )
@@ -311,7 +314,10 @@ NO_DAMAGE = (
     r"\s+(?:(?!(?:and|or|damage|casualties|injuries|losses)\s)\w+\s+){0,3}"
     r"(?:damages?|casualties|causalities|injuries|losses|deaths|fatalities)"
     r"(?:(?:\s*,\s*|\s*,?\s+(?:or|nor)\s+(?:any\s+|no\s+)?(?:\w+\s+)?|\s+and\s+(?:no\s+)?)"
-    r"(?:damages?|casualties|injuries|losses|deaths|fatalities))?",
+    r"(?:damages?|casualties|injuries|losses|deaths|fatalities)"
+    # "no injuries, and damage was being assessed": the second word is not ruled out
+    r"(?!\s+(?:was|were|is|are)\s+(?:still\s+|now\s+|being\s+|not\s+yet\s+)*(?:being\s+)?"
+    r"(?:assessed|evaluated|investigated|determined|examined|checked|unknown|unclear)))?",
     r"(?:no|none of the|not a single)\s+(?:[\w.-]+\s+){0,3}?(?:one|personnel|troops?|soldiers?|"
     r"service ?members?|servicemembers?|americans?|people|staff|forces|members?)\s+"
     r"(?:was|were|had been|have been|has been)\s+(?:\w+\s+)?(?:hurt|injured|wounded|killed)"

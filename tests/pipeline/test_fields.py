@@ -216,3 +216,10 @@ def test_weapons_of_the_base_sentence_win_over_those_mentioned_later(
 def test_casualty_count_after_a_qualifier(rules: Ruleset) -> None:
     """ "wounding more than 30", "killing at least two": the count follows the qualifier."""
     assert outcome("the blast killed one soldier, wounding more than 30", rules)[1:] == (30, 1)
+
+
+def test_damage_still_being_assessed_is_not_ruled_out(rules: Ruleset) -> None:
+    assert outcome("there were no injuries and damage was being assessed", rules)[0] == (
+        Outcome.UNKNOWN
+    )
+    assert outcome("there were no injuries and no damage", rules)[0] == Outcome.NO_DAMAGE
