@@ -223,3 +223,9 @@ def test_damage_still_being_assessed_is_not_ruled_out(rules: Ruleset) -> None:
         Outcome.UNKNOWN
     )
     assert outcome("there were no injuries and no damage", rules)[0] == Outcome.NO_DAMAGE
+
+
+def test_a_dates_day_is_not_a_casualty_count(rules: Ruleset) -> None:
+    """ "Erbil, Mar 12 (Agency) A guard was killed": 12 is the day, not the dead."""
+    _, _, killed = outcome("erbil, mar 12 (agency) a guard was killed in the attack", rules)
+    assert killed is None

@@ -60,6 +60,11 @@ FOUND: list[tuple[str, str, dict[str, date | None]]] = [
         {"harir": SUN},
     ),
     (
+        "time-of-day-with-its-weekday",
+        "Rockets landed on coalition forces at Erbil air base tonight (Sunday), a spokesman said.",
+        {"erbil-air-base": SUN},
+    ),
+    (
         "aimed-at",
         "On Monday militants aimed two rockets at the coalition base in the Conoco gas field.",
         {"conoco": MON},

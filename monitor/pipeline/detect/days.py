@@ -63,7 +63,8 @@ ANAPHOR = re.compile(
 # "a day earlier", "the next day", "two days before".
 _RELATIVE_TO_LAST = re.compile(
     r"(?<![a-z])(?:(?P<same>(?:on\s+)?(?:that|the)\s+(?:very\s+)?same\s+day|"
-    r"(?:a\s+few|several|some|a\s+couple\s+of|[a-z0-9]+)\s+hours?\s+(?:earlier|later|before|after)|"
+    r"(?:(?:a\s+few|several|some|a\s+couple\s+of|an?|one|two|three|four|five|six|\d+)\s+)?"
+    r"hours?\s+(?:earlier|later|before|after)|"
     r"(?:earlier|later)\s+(?:that|the\s+same)\s+day)|"
     r"(?P<before>(?:a|one)\s+day\s+(?:earlier|before)|the\s+(?:previous|prior|preceding)\s+day|"
     r"the\s+day\s+before)|"
@@ -86,8 +87,9 @@ def attack_days(masked: str) -> list[DayMention]:
 
 
 def sentence_day(days: list[DayMention], published: date | None) -> Day:
-    """The first day expression of a sentence that resolves, and its words."""
-    for mention in days:
+    """The first day expression of a sentence that resolves, and its words; a named day before
+    a time of day ("tonight (Monday)": Monday)."""
+    for mention in sorted(days, key=_is_time_of_day):
         resolved = resolve_day(mention, published)
         if resolved is not None:
             return resolved, mention.text
@@ -106,7 +108,8 @@ def nearest_day(days: list[DayMention], position: int, published: date | None) -
 
 
 def _is_time_of_day(mention: DayMention) -> bool:
-    return mention.kind == "relative" and mention.offset_days == 0
+    """ "overnight", "tonight": a time that a named day beside it makes precise."""
+    return mention.kind == "relative" and mention.text.strip() in {"overnight", "tonight"}
 
 
 def inherited_day(masked: str, context: Context) -> Day:

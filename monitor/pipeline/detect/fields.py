@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from monitor.pipeline import lexicon
 from monitor.pipeline.detect.clauses import Clause, blank
 from monitor.pipeline.detect.state import Context, Frame
+from monitor.pipeline.dates import MONTHS
 from monitor.pipeline.numbers import parse_number
 from monitor.pipeline.rules import Ruleset
 from monitor.pipeline.sentences import Sentence
@@ -357,9 +358,13 @@ def _casualty_count(text: str, match: re.Match[str]) -> int | None:
             if word not in _COUNT_QUALIFIERS:  # "wounding more than 40"
                 return _count_word(word)
     before = _WORD.findall(text[max(0, match.start() - 80) : match.start()])
-    for word in reversed(before[-_CASUALTY_REACH:]):
+    words = before[-_CASUALTY_REACH:]
+    for at in range(len(words) - 1, -1, -1):
+        word = words[at]
         if _CASUALTY_WORD.fullmatch(word):
             break  # a number further back belongs to the previous casualty word
+        if at > 0 and words[at - 1] in MONTHS:
+            continue  # a date's day ("Feb 16"), not a count
         number = _count_word(word)
         if number is not None:
             return number
