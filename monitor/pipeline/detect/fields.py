@@ -11,9 +11,9 @@ import re
 from collections.abc import Sequence
 
 from monitor.pipeline import lexicon
+from monitor.pipeline.dates import MONTHS
 from monitor.pipeline.detect.clauses import Clause, blank
 from monitor.pipeline.detect.state import Context, Frame
-from monitor.pipeline.dates import MONTHS
 from monitor.pipeline.numbers import parse_number
 from monitor.pipeline.rules import Ruleset
 from monitor.pipeline.sentences import Sentence
