@@ -343,3 +343,23 @@ def test_backtest_report_without_gold(config: Path, tmp_path: Path) -> None:
     code, _, err = _run(config, "backtest", str(SEEDS), "--json")
     assert code == 2
     assert "--gold" in err
+
+
+def test_explain_fetches_a_page_over_http(config: Path) -> None:
+    """explain URL fetches the page (a real loopback server) and reads it as the daemon does."""
+    from tests.loopback import Site, serve
+
+    page = (
+        "<html><head><title>Drones hit Harir air base</title><meta property="
+        "'article:published_time' content='2024-01-29T10:00:00Z'></head><body><article>"
+        "<h1>Drones hit Harir air base</h1><p>Two drones struck the Harir air base north of "
+        "Erbil on Monday, officials said, causing no damage or casualties.</p></article>"
+        "</body></html>"
+    )
+    with serve(Site()) as site:
+        site.put("/story", "text/html; charset=utf-8", page)
+        code, out, _ = _run(config, "explain", f"{site.base_url}/story")
+    assert code == 0
+    assert "published 2024-01-29" in out
+    assert "harir 2024-01-29" in out
+    assert "outcome no_damage" in out
