@@ -65,6 +65,11 @@ FOUND: list[tuple[str, str, dict[str, date | None]]] = [
         {"erbil-air-base": SUN},
     ),
     (
+        "crashed-into",
+        "A bomb-laden drone crashed into the Shaddadi base on Sunday evening.",
+        {"shaddadi": SUN},
+    ),
+    (
         "aimed-at",
         "On Monday militants aimed two rockets at the coalition base in the Conoco gas field.",
         {"conoco": MON},
