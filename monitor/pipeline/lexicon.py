@@ -212,6 +212,8 @@ TALLIES = (
     r"(?:has|have) (?:also )?claimed (?:responsibility for )?(?:[\w-]+ ){0,4}(?:attacks|strikes)",
     r"(?:attacked|targeted|struck|hit|shelled) (?:more than |over |at least |about |nearly |some )?"
     r"(?:\d+|[a-z]+(?:-[a-z]+)?) times",
+    r"(?:(?:attacked|targeted|struck|hit|shelled) )?(?:dozens|scores|hundreds|several|many|"
+    r"numerous|multiple|countless) (?:of )?times",
     r"(?:attacks|strikes)(?: [\w-]+){0,3} (?:have|has) (?:mainly|mostly|repeatedly|frequently|"
     r"often|regularly|largely|chiefly|also|previously) (?:been )?(?:targeted|attacked|hit|struck)",
     r"(?:have|has) (?:mainly|mostly|repeatedly|frequently|often|regularly|largely|chiefly) "
@@ -573,6 +575,11 @@ DENIALS = (
     r"(?:false|fake|baseless|unfounded|untrue|fabricated|inaccurate) (?:\w+ )?"
     r"(?:reports?|claims?|news|rumou?rs?)",
 )
+# A report said to be false: its whole clause ("reports of an attack on X proved false").
+FALSE_REPORTS = (
+    r"(?:turned out|proved|proven|were|was|are|is) (?:to be )?(?:false|fake|untrue|baseless|"
+    r"unfounded|inaccurate|incorrect|fabricated)",
+)
 # Statements about bases in general, not one attack: "X and Y are frequent targets".
 GENERIC_STATEMENTS = (
     r"(?:are|is|remain|remains|have been|has been|became|become|becoming|being)\s+"
@@ -590,6 +597,8 @@ GENERIC_STATEMENTS = (
     r"(?:have|has) (?:\w+ )?(?:targeted|attacked|hit|struck|shelled) (?:[\w.-]+ ){0,3}"
     r"(?:installations|bases|facilities|positions|interests|forces|troops) "
     r"(?:across|throughout|all over|around)",
+    r"(?:have|has|had) been (?:targeted|attacked|hit|shelled|struck) (?:repeatedly|frequently|"
+    r"often|regularly|routinely|many times|several times|multiple times|time and again)",
     r"(?:vulnerable|exposed) to (?:\w+ ){0,2}(?:attacks?|strikes?)",
     r"(?:risk|threat|fear|prospect|danger) of (?:\w+ ){0,2}(?:attacks?|strikes?|retaliation)",
 )

@@ -155,6 +155,21 @@ NOTHING: list[tuple[str, str, set[str]]] = [
         set(),
     ),
     (
+        "hit-dozens-of-times",
+        "Since the summer the Conoco gas field base has been struck dozens of times.",
+        set(),
+    ),
+    (
+        "attacked-repeatedly",
+        "The Harir air base, which has been targeted repeatedly, hosts a few hundred troops.",
+        set(),
+    ),
+    (
+        "report-proved-false",
+        "Rumours of a rocket attack on the Victory base on Monday proved false.",
+        set(),
+    ),
+    (
         "not-hit",
         "Iranian missiles struck Erbil on Monday night. Ain al-Asad air base was not hit.",
         set(),

@@ -79,6 +79,7 @@ def _words(patterns: tuple[str, ...]) -> re.Pattern[str]:
 
 _NEGATION = _words(lexicon.NEGATIONS)
 _DENIAL = _words(lexicon.DENIALS)
+_FALSE_REPORT = _words(lexicon.FALSE_REPORTS)
 _GENERIC = _words(lexicon.GENERIC_STATEMENTS)
 _OTHER_ATTACK = _words(lexicon.OTHER_ATTACKS)
 _LIST_ITEM = re.compile(r"^\s*(?:[•·▪‣◦*>-]|\d{1,2}[.)])\s*")
@@ -160,10 +161,17 @@ def negation(folded: str, rules: Ruleset, published: date | None) -> Spans:
 def denial(folded: str, rules: Ruleset, published: date | None) -> Spans:
     """A denial of reports: what the rest of its clause says was denied.
 
+    A report said to be false is denied too, its whole clause.
+
     Removes: "Officials denied reports of a drone strike on Harir air base."
     Keeps: "Officials confirmed reports of a drone strike on Harir air base."
     """
-    return [(m.start(), clause_end(folded, m.end())) for m in _DENIAL.finditer(folded)]
+    denied = [(m.start(), clause_end(folded, m.end())) for m in _DENIAL.finditer(folded)]
+    said_false = [
+        (clause_start(folded, m.start()), clause_end(folded, m.end()))
+        for m in _FALSE_REPORT.finditer(folded)
+    ]
+    return denied + said_false
 
 
 @phrase_mask
