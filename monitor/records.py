@@ -120,6 +120,8 @@ class Report:
     evidence: tuple[Span, ...]
     rule_id: str  # which rule family fired, e.g. "attack.sentence"
     triggers: tuple[str, ...] = ()
+    # Each field that the text states, with the sentence it rests on: ("day", span), ...
+    basis: tuple[tuple[str, Span], ...] = ()
 
     @property
     def tracked(self) -> bool:

@@ -229,3 +229,17 @@ def test_a_dates_day_is_not_a_casualty_count(rules: Ruleset) -> None:
     """ "Erbil, Mar 12 (Agency) A guard was killed": 12 is the day, not the dead."""
     _, _, killed = outcome("erbil, mar 12 (agency) a guard was killed in the attack", rules)
     assert killed is None
+
+
+def test_each_field_cites_the_sentence_it_rests_on(rules: Ruleset, article: ArticleFactory) -> None:
+    text = (
+        "Harir air base came under attack on Monday. "
+        "Two drones were used, and both were shot down. "
+        "Kataib Hezbollah claimed the attack in a statement."
+    )
+    report = _one(text, rules, article)
+    basis = {name: span.text for name, span in report.basis}
+    assert basis["day"] == "Harir air base came under attack on Monday."
+    assert basis["munitions"] == "Two drones were used, and both were shot down."
+    assert basis["outcome"] == "Two drones were used, and both were shot down."
+    assert basis["claimed_by"] == "Kataib Hezbollah claimed the attack in a statement."

@@ -26,13 +26,20 @@ from monitor.pipeline.detect.days import (
 )
 from monitor.pipeline.detect.fields import add_facts, claimant, munitions, weapons
 from monitor.pipeline.detect.masks import screen_day
-from monitor.pipeline.detect.state import Context, Frame
+from monitor.pipeline.detect.state import FIELDS, Context, Frame, note_basis, snapshot
 from monitor.pipeline.rules import Ruleset
 from monitor.pipeline.sentences import Sentence
-from monitor.records import Attribution, Report
+from monitor.records import Attribution, Outcome, Report, Span
 
 RULE_BASE = "attack.base_sentence"
 RULE_GENERIC = "attack.generic_target"
+_EMPTY: tuple[object, ...] = (
+    None,
+    frozenset(),
+    None,
+    None,
+    Outcome.UNKNOWN,
+)  # a new frame's fields, unset
 # How many sentences after a frame's last sentence a back reference ("the attack") may reach.
 ANAPHORA_REACH = 3
 
@@ -86,6 +93,7 @@ def open_frames(
         if not candidate.kept:
             continue
         frame = _find_frame(frames, base_id, day)
+        before = snapshot(frame) if frame is not None else _EMPTY
         if frame is None:
             base = rules.bases[base_id]
             frame = Frame(
@@ -113,6 +121,7 @@ def open_frames(
                 frame.weapons |= context.weapons
             if frame.munitions is None and len(base_ids) == 1:
                 frame.munitions = context.munitions
+        note_basis(frame, before, _span(reading.sentence))
         touched.append(frame)
     return touched
 
@@ -182,6 +191,7 @@ def follow_up(
         for frame in follows:
             if frame.day is None:
                 frame.day, frame.day_expression = day, expression
+                frame.basis["day"] = _span(sentence)
     return True
 
 
@@ -290,6 +300,7 @@ def _find_frame(frames: list[Frame], base_id: str | None, day: date | None) -> F
 
 
 def _absorb(into: Frame, other: Frame) -> None:
+    before = snapshot(into)
     into.weapons |= other.weapons
     into.evidence = sorted(
         {s.start: s for s in [*into.evidence, *other.evidence]}.values(), key=lambda s: s.start
@@ -301,6 +312,13 @@ def _absorb(into: Frame, other: Frame) -> None:
     into.confirmed |= other.confirmed
     if other.outcome.severity > into.outcome.severity:
         into.outcome = other.outcome
+    for name, old, new in zip(FIELDS, before, snapshot(into), strict=True):
+        if old != new and name in other.basis:
+            into.basis[name] = other.basis[name]
+
+
+def _span(sentence: Sentence) -> Span:
+    return Span(sentence.start, sentence.end, sentence.text)
 
 
 def _report(frame: Frame) -> Report:
@@ -327,4 +345,5 @@ def _report(frame: Frame) -> Report:
         evidence=tuple(frame.evidence),
         rule_id=RULE_BASE if frame.base_id else RULE_GENERIC,
         triggers=tuple(dict.fromkeys(frame.triggers)),
+        basis=tuple((name, frame.basis[name]) for name in FIELDS if name in frame.basis),
     )

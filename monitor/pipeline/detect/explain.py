@@ -78,6 +78,8 @@ def _report_lines(report: Report) -> Iterator[str]:
         + (f" (killed {report.killed})" if report.killed else "")
         + f"; claimed by {report.claimed_by or '-'}; {report.attribution.value}"
     )
+    for name, span in report.basis:
+        yield f"    {name} from: {_clip(span.text)}"
     for span in report.evidence:
         yield f"    evidence: {_clip(span.text)}"
 

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from monitor.pipeline import lexicon
 from monitor.pipeline.dates import MONTHS
 from monitor.pipeline.detect.clauses import Clause, blank
-from monitor.pipeline.detect.state import Context, Frame
+from monitor.pipeline.detect.state import Context, Frame, note_basis, snapshot
 from monitor.pipeline.numbers import parse_number
 from monitor.pipeline.rules import Ruleset
 from monitor.pipeline.sentences import Sentence
@@ -128,8 +128,25 @@ def add_facts(
     name the base did not: later sentences mention weapons in passing ("attacks with drones
     and rockets have become common", "it may have been a rocket"), the base's own sentence
     names the ones that were used."""
+    span = Span(sentence.start, sentence.end, sentence.text)
     if not frame.evidence or frame.evidence[-1].start != sentence.start:
-        frame.evidence.append(Span(sentence.start, sentence.end, sentence.text))
+        frame.evidence.append(span)
+    before = snapshot(frame)
+    _read_facts(frame, sentence, masked, rules, context, multi=multi, clause=clause, follow=follow)
+    note_basis(frame, before, span)
+
+
+def _read_facts(
+    frame: Frame,
+    sentence: Sentence,
+    masked: str,
+    rules: Ruleset,
+    context: Context,
+    *,
+    multi: bool,
+    clause: Clause | None,
+    follow: bool,
+) -> None:
     frame.last_sentence = sentence.index
     scope = clause.text if clause is not None else masked
     if not follow or not frame.weapons:
@@ -280,6 +297,7 @@ def add_article_claims(
                 frame.claimed_by = group
                 frame.claimed = True
                 span = Span(sentence.start, sentence.end, sentence.text)
+                frame.basis["claimed_by"] = span
                 if all(s.start != span.start for s in frame.evidence):
                     frame.evidence = sorted([*frame.evidence, span], key=lambda s: s.start)
 

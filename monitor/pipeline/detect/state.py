@@ -31,9 +31,25 @@ class Frame:
     injured: int | None = None
     killed: int | None = None
     evidence: list[Span] = field(default_factory=list)
+    basis: dict[str, Span] = field(default_factory=dict)  # field -> the sentence that set it
     triggers: list[str] = field(default_factory=list)
     last_sentence: int = 0
     order: int = 0
+
+
+FIELDS = ("day", "weapons", "munitions", "claimed_by", "outcome")
+
+
+def snapshot(frame: Frame) -> tuple[object, ...]:
+    """The values of a frame's fields, to see which a sentence changed (``note_basis``)."""
+    return (frame.day, frozenset(frame.weapons), frame.munitions, frame.claimed_by, frame.outcome)
+
+
+def note_basis(frame: Frame, before: tuple[object, ...], span: Span) -> None:
+    """Record ``span`` as the sentence each field rests on that changed since ``before``."""
+    for name, old, new in zip(FIELDS, before, snapshot(frame), strict=True):
+        if old != new:
+            frame.basis[name] = span
 
 
 @dataclass(slots=True)
