@@ -83,6 +83,7 @@ GROUPS: dict[str, tuple[str, ...]] = {
         r"islamic resistance of iraq",
         r"islamic resistance",
         r"iraqi islamic resistance",
+        r"iri",
     ),
     "Islamic State": (r"islamic state", r"isis", r"isil", r"daesh"),
     "Kataib Hezbollah": (

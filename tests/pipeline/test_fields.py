@@ -243,3 +243,17 @@ def test_each_field_cites_the_sentence_it_rests_on(rules: Ruleset, article: Arti
     assert basis["munitions"] == "Two drones were used, and both were shot down."
     assert basis["outcome"] == "Two drones were used, and both were shot down."
     assert basis["claimed_by"] == "Kataib Hezbollah claimed the attack in a statement."
+
+
+def test_a_group_named_as_the_attacker_claims_it(rules: Ruleset, article: ArticleFactory) -> None:
+    """ "Group X, an alliance of militias, attacked two bases" states the group's own claim."""
+    text = (
+        "On Monday Kataib Hezbollah, the strongest of the factions, attacked two US bases. "
+        "The first strike hit the Harir air base with a drone."
+    )
+    assert _one(text, rules, article).claimed_by == "Kataib Hezbollah"
+    blamed = (
+        "Officials blamed Kataib Hezbollah, which attacked US troops before, for a drone strike "
+        "on the Harir air base on Monday."
+    )
+    assert _one(blamed, rules, article).claimed_by is None

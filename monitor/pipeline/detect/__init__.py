@@ -41,7 +41,7 @@ from monitor.pipeline.detect.events import (
     note_sentence,
     open_frames,
 )
-from monitor.pipeline.detect.fields import add_article_claims, claimant, weapons
+from monitor.pipeline.detect.fields import add_article_claims, claimant, names_claim, weapons
 from monitor.pipeline.detect.masks import MASKS, Mask, mask_phrases, screen_mentions, screen_phrases
 from monitor.pipeline.detect.state import Context, Frame
 from monitor.pipeline.rules import Ruleset
@@ -112,7 +112,7 @@ def _read(
         if trace is not None and reading.mentions:
             trace.append((reading, tuple(candidates)))
         masked = reading.masked
-        if rules.claims.search(masked):
+        if names_claim(masked, rules):
             claims.append((sentence, masked, frozenset(m.base_id for m in reading.mentions)))
         if any(c.kept for c in candidates):
             touched = open_frames(reading, candidates, rules, frames, context)

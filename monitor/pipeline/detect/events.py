@@ -24,7 +24,7 @@ from monitor.pipeline.detect.days import (
     relative_in_clause,
     sentence_day,
 )
-from monitor.pipeline.detect.fields import add_facts, claimant, munitions, weapons
+from monitor.pipeline.detect.fields import add_facts, claimant, munitions, names_claim, weapons
 from monitor.pipeline.detect.masks import screen_day
 from monitor.pipeline.detect.state import FIELDS, Context, Frame, note_basis, snapshot
 from monitor.pipeline.rules import Ruleset
@@ -225,7 +225,7 @@ def note_sentence(reading: Reading, rules: Ruleset, context: Context) -> None:
     if reading.mentions:
         return
     masked = reading.masked
-    claim = rules.claims.search(masked) is not None
+    claim = names_claim(masked, rules)
     triggered = rules.triggers.search(masked) is not None
     if claim or triggered:
         day, expression = sentence_day(attack_days(masked), reading.published)

@@ -38,6 +38,13 @@ _ADVERSARY = re.compile(
 )
 # Blame, suspicion or a denial, not a claim: "officials blamed Iran-backed militias", "no group
 # has claimed responsibility", "suspected of carrying out", "has not claimed".
+# After a group's name, the verb that makes it the attacker: "Kataib Hezbollah attacked",
+# "the Islamic Resistance (IRI), an umbrella of factions, targeted".
+_AGENT_VERB = re.compile(
+    r"(?:\s*\([^)]{1,20}\))?(?:\s*,[^,;]{1,100},)?\s+(?:(?:fighters|militants|members|forces|"
+    r"drones|units|has|have|had|also|then|later|reportedly|again)\s+){0,2}"
+    r"(?:attacked|targeted|struck|launched|fired|carried out|hit|bombed|shelled)(?![a-z])"
+)
 _DISCLAIM = re.compile(
     r"(?<![a-z])(?:blam(?:e|ed|es|ing)|accus(?:e|ed|es|ing)|suspect(?:s|ed)?|attribut(?:e|ed)"
     r"|believed|likely|probably|presumably|alleged(?:ly)?|denied|deny|denies"
@@ -221,7 +228,16 @@ def further_munition(text: str, known: int | None) -> int | None:
 def is_claim(masked: str, rules: Ruleset) -> bool:
     """Whether a sentence says a group claimed an attack, not that someone blamed, suspected
     or accused one ("officials blamed Iran-backed militias") or that nobody claimed it."""
-    return rules.claims.search(masked) is not None and _DISCLAIM.search(masked) is None
+    return names_claim(masked, rules) and _DISCLAIM.search(masked) is None
+
+
+def names_claim(masked: str, rules: Ruleset) -> bool:
+    """Whether a sentence has a claim verb ("claimed", "took responsibility"), or names an
+    armed group as the one that attacked: "The Islamic Resistance in Iraq, an umbrella of
+    militias, attacked three bases" states what the group itself announces."""
+    if rules.claims.search(masked) is not None:
+        return True
+    return any(_AGENT_VERB.match(masked, group.end()) for group in rules.any_group.finditer(masked))
 
 
 def claimant(masked: str, rules: Ruleset, original: str | None = None) -> str | None:
