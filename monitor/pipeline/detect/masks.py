@@ -250,7 +250,8 @@ def locality(mention: BaseMention, reading: Reading, earlier: list[BaseMention])
 
 
 _ROUTE_NEAR = re.compile(
-    r"(?:convoys?|patrols?|vehicles?|trucks?|supply lines?|roads?|highways?|checkpoints?)"
+    r"(?<![a-z])(?:convoys?|patrols?|vehicles?|trucks?|supply lines?|roads?|highways?|"
+    r"checkpoints?)"
     r"\s+(?:[\w-]+\s+){0,3}?(?:near|close to|outside|on the road to|heading to|headed to|"
     r"bound for|travell?ing to|en route to|on its way to)\s+(?:the\s+)?$"
 )
@@ -261,7 +262,7 @@ def convoy_near(mention: BaseMention, reading: Reading, earlier: list[BaseMentio
     """A convoy, patrol or road near a base is the target; the base only says where.
 
     Removes: "Gunmen fired on a US supply convoy heading to Ain al-Asad on Monday."
-    Keeps: "Gunmen fired on Ain al-Asad air base on Monday."
+    Keeps: "Two rockets struck near Ain al-Asad air base on Monday."
     """
     before = reading.masked[max(0, mention.start - 80) : mention.start]
     return _ROUTE_NEAR.search(before) is not None
