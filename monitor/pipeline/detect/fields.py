@@ -139,21 +139,6 @@ def add_facts(
     if not frame.evidence or frame.evidence[-1].start != sentence.start:
         frame.evidence.append(span)
     before = snapshot(frame)
-    _read_facts(frame, sentence, masked, rules, context, multi=multi, clause=clause, follow=follow)
-    note_basis(frame, before, span)
-
-
-def _read_facts(
-    frame: Frame,
-    sentence: Sentence,
-    masked: str,
-    rules: Ruleset,
-    context: Context,
-    *,
-    multi: bool,
-    clause: Clause | None,
-    follow: bool,
-) -> None:
     frame.last_sentence = sentence.index
     scope = clause.text if clause is not None else masked
     if not follow or not frame.weapons:
@@ -193,6 +178,7 @@ def _read_facts(
         frame.confirmed = True
     elif rules.report_sources.search(masked):
         frame.reported = True
+    note_basis(frame, before, span)
 
 
 def weapons(text: str, rules: Ruleset) -> frozenset[str]:

@@ -264,8 +264,7 @@ def convoy_near(mention: BaseMention, reading: Reading, earlier: list[BaseMentio
     Removes: "Gunmen fired on a US supply convoy heading to Ain al-Asad on Monday."
     Keeps: "Two rockets struck near Ain al-Asad air base on Monday."
     """
-    before = reading.masked[max(0, mention.start - 80) : mention.start]
-    return _ROUTE_NEAR.search(before) is not None
+    return _preceded_by(_ROUTE_NEAR, mention, reading, reach=80)
 
 
 @mention_mask
@@ -296,8 +295,14 @@ def distance_reference(mention: BaseMention, reading: Reading, earlier: list[Bas
     Removes: "Drones hit a US outpost some 20 km east of the al-Tanf garrison on Monday."
     Keeps: "Drones hit the al-Tanf garrison on Monday."
     """
-    before = reading.masked[max(0, mention.start - 160) : mention.start]
-    return _DISTANCE_FROM.search(before) is not None
+    return _preceded_by(_DISTANCE_FROM, mention, reading, reach=160)
+
+
+def _preceded_by(
+    pattern: re.Pattern[str], mention: BaseMention, reading: Reading, *, reach: int
+) -> bool:
+    """Whether the words just before a mention (``reach`` characters) end as ``pattern`` says."""
+    return pattern.search(reading.masked, max(0, mention.start - reach), mention.start) is not None
 
 
 # --- Day masks ----------------------------------------------------------------------------
