@@ -54,3 +54,12 @@ def test_mask_keeps_its_counter_example(rules: Ruleset, article, mask: Mask) -> 
         removed = _removed_by(rules, article, text)
         assert mask.name not in removed, text
         assert None in removed, f"no candidate kept in: {text}"
+
+
+def test_readme_names_every_mask() -> None:
+    """The README's list of masks is the registry's: a reviewer reads what the extractor
+    believes there."""
+    from tests.conftest import ROOT
+
+    readme = (ROOT / "README.md").read_text()
+    assert [m.name for m in MASKS if f"`{m.name}`" not in readme] == []
