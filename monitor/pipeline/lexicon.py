@@ -256,6 +256,9 @@ OTHER_ATTACKS = (
 FALSE_FRIENDS = (
     r"bassel al-?assad(?: air ?base| airbase| airport| international airport)?",
     r"hmeimim(?: air ?base| airbase)?",
+    # another country's US embassy: "the US embassy in Beirut" is not Baghdad's
+    r"(?:us|u\.s\.?|american|united states) embassy (?:in|at) (?!baghdad|iraq|the green zone)"
+    r"[a-z]+",
 )
 # Words that may stand between a weak alias and its base word ("Tanf military garrison").
 BASE_MODIFIERS = (

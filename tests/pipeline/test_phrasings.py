@@ -170,6 +170,12 @@ NOTHING: list[tuple[str, str, set[str]]] = [
         set(),
     ),
     (
+        "another-countrys-us-embassy",
+        "Protesters attacked the US embassy in Beirut on Monday; the U.S. embassy in Baghdad "
+        "said it was closely watching.",
+        set(),
+    ),
+    (
         "not-hit",
         "Iranian missiles struck Erbil on Monday night. Ain al-Asad air base was not hit.",
         set(),

@@ -93,14 +93,21 @@ def inherit_list_triggers(reading: Reading, lead: Reading) -> None:
 
 def find_candidates(reading: Reading) -> list[Candidate]:
     """One candidate per base mention of a sentence that holds an attack word, with the attack
-    words of its own clause ("..., but X was not hit") or, when its clause has none, of the
-    whole sentence ("X, a base in the east, came under fire")."""
+    words of its own clause ("..., but X was not hit") or, when its clause has none, of its
+    statement: the sentence up to a semicolon ("X, a base in the east, came under fire")."""
     if not reading.triggers:
         return []
     found = []
-    sentence_clauses = clauses(reading.folded)
+    folded = reading.folded
+    sentence_clauses = clauses(folded)
     for mention in reading.mentions:
         clause = next(c for c in sentence_clauses if c.start <= mention.start < c.end + 1)
         own = [t for t in reading.triggers if clause.start <= t.start < clause.end]
-        found.append(Candidate(mention, own or list(reading.triggers)))
+        # a semicolon ends a statement: attack words beyond it are another's
+        start = folded.rfind(";", 0, mention.start) + 1
+        end = folded.find(";", mention.end)
+        end = len(folded) if end < 0 else end
+        near = [t for t in reading.triggers if start <= t.start < end or t.end == 0]
+        if own or near:
+            found.append(Candidate(mention, own or near))
     return found
