@@ -109,13 +109,7 @@ class Gazetteer:
             _listed(self.alias_bases[_key(m.group(0))], m.start(), m.end())
             for m in self.aliases.finditer(folded)
         ]
-        listed = list(candidates)
-        for match in self.weak_aliases.finditer(folded):
-            if self._beside_base_word(folded, match.start(), match.end()) or _in_a_list_with(
-                folded, match.start(), match.end(), listed
-            ):
-                weak = self.weak_bases[_key(match.group(0))]
-                candidates.append(_listed(weak, match.start(), match.end()))
+        candidates.extend(self._weak(folded, list(candidates)))
         if original is not None:
             candidates.extend(self._variants(folded, original))
         # Leftmost, then longest, listed before variant: "Al-Harir military base" is one
@@ -124,6 +118,25 @@ class Gazetteer:
         for mention in sorted(candidates, key=lambda m: (m.start, m.start - m.end, m.variant)):
             if not found or mention.start >= found[-1].end:
                 found.append(mention)
+        return found
+
+    def _weak(self, folded: str, listed: list[BaseMention]) -> list[BaseMention]:
+        """Weak aliases beside a base word, or in a list with a base already named ("the
+        bases of Ain al-Asad and Harir", "Harir and the Tanf garrison"): a list of bases
+        makes each of its names a base's."""
+        pending = list(self.weak_aliases.finditer(folded))
+        found: list[BaseMention] = []
+        while pending:
+            named = [
+                m
+                for m in pending
+                if self._beside_base_word(folded, m.start(), m.end())
+                or _in_a_list_with(folded, m.start(), m.end(), [*listed, *found])
+            ]
+            if not named:
+                break
+            found += [_listed(self.weak_bases[_key(m.group(0))], m.start(), m.end()) for m in named]
+            pending = [m for m in pending if m not in named]
         return found
 
     def _variants(self, folded: str, original: str) -> Iterable[BaseMention]:

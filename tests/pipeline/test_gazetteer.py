@@ -208,9 +208,16 @@ def test_hand_built_base_has_variants() -> None:
             ["harir", "erbil-air-base", "tower-22"],
         ),
         ("Harir and Assad were named in the report.", []),
+        ("Drones flew at Harir and Tanf bases.", ["harir", "al-tanf"]),
         ("Omar, a local farmer, saw the drones.", []),
     ],
-    ids=["after-a-listed-name", "before-a-listed-name", "two-weak-names", "no-list"],
+    ids=[
+        "after-a-listed-name",
+        "before-a-listed-name",
+        "two-weak-names",
+        "beside-a-weak-name-with-its-base-word",
+        "no-list",
+    ],
 )
 def test_weak_alias_in_a_list_of_bases(
     gazetteer: Gazetteer, text: str, expected: list[str]
