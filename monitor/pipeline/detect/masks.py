@@ -222,9 +222,10 @@ _LOCATIVE = re.compile(
     r"(?:outpost|base|airbase|garrison|facility|camp|site|station|post|position|compound)"
     r"\s+(?:located\s+|situated\s+)?(?:in|at|near|by))\s+(?:the\s+)?$"
 )
+# "struck near a road and Erbil airport": the airport ends a list of places near which it fell.
 _STRUCK_NEAR = re.compile(
-    r"(?:struck|hit|landed|fell|impacted|exploded|crashed)\s+near\s+(?:[\w-]+\s+){0,4}"
-    r"(?:and\s+)?(?:the\s+)?$"
+    r"(?:struck|hit|landed|fell|impacted|exploded|crashed)\s+near\s+(?:[\w-]+\s+){1,4}"
+    r"and\s+(?:the\s+)?$"
 )
 
 
@@ -269,10 +270,10 @@ def convoy_near(mention: BaseMention, reading: Reading, earlier: list[BaseMentio
 
 @mention_mask
 def airport_vicinity(mention: BaseMention, reading: Reading, earlier: list[BaseMention]) -> bool:
-    """An airport named only as the vicinity where a strike fell, not as its target.
+    """An airport named only as one of the places near which a strike fell, not its target.
 
     Removes: "Rockets struck near a road and Erbil International Airport."
-    Keeps: "Rockets struck Erbil International Airport."
+    Keeps: "Rockets landed near Erbil International Airport, which hosts coalition troops."
     """
     masked = reading.masked
     return "airport" in masked[mention.start : mention.end] and bool(
