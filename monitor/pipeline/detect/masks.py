@@ -113,12 +113,28 @@ def tally(folded: str, rules: Ruleset, published: date | None) -> Spans:
 def history(folded: str, rules: Ruleset, published: date | None) -> Spans:
     """A recollection of the past ("years ago", "in January 2020" seen from later): its clause.
 
+    A recollection inside a relative clause ("X, which was hit last year, was struck again")
+    covers that clause only.
+
     Removes: "Ain al-Asad was hit by Iranian missiles in January 2020." (published in 2023)
-    Keeps: "Ain al-Asad was hit by rockets on Monday."
+    Keeps: "Ain al-Asad, which was hit by missiles last year, was struck by rockets on Monday."
     """
     past = [m.span() for m in rules.history.finditer(folded)]
     past += [m.span() for m in _YEAR.finditer(folded) if _is_past_year(m, published)]
-    return [(clause_start(folded, start), clause_end(folded, end)) for start, end in past]
+    return [_recollection(folded, start, end) for start, end in past]
+
+
+# A relative clause set off by commas: ", which was attacked last year,".
+_RELATIVE_CLAUSE = re.compile(r",\s*(?:which|that|where|who|when)\b[^,;.]*,")
+
+
+def _recollection(folded: str, start: int, end: int) -> tuple[int, int]:
+    """What a recollection covers: its relative clause when it stands in one ("the base,
+    which was attacked last year, was hit again"), else its whole clause."""
+    for clause in _RELATIVE_CLAUSE.finditer(folded, 0, clause_end(folded, end) + 1):
+        if clause.start() <= start and end <= clause.end():
+            return clause.span()
+    return clause_start(folded, start), clause_end(folded, end)
 
 
 @phrase_mask
