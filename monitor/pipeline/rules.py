@@ -27,6 +27,9 @@ class Ruleset:
     gazetteer: Gazetteer  # the aliases, for the extractor and the raw-bytes check
     weapons: tuple[tuple[str, re.Pattern[str]], ...]
     munitions: re.Pattern[str]
+    # Cheap tests before ``weapons`` and ``munitions``: any weapon word, any munition noun.
+    any_weapon: re.Pattern[str]
+    munition_noun: re.Pattern[str]
     groups: tuple[tuple[str, re.Pattern[str]], ...]
     any_group: re.Pattern[str]  # every group's spellings: a cheap test before ``groups``
     triggers: re.Pattern[str]
@@ -59,6 +62,8 @@ def compile_rules(bases: Sequence[Base]) -> Ruleset:
         gazetteer=compile_gazetteer(bases),
         weapons=tuple((k, _words(v)) for k, v in sorted(lexicon.WEAPONS.items())),
         munitions=_munitions(),
+        any_weapon=_words(p for patterns in lexicon.WEAPONS.values() for p in patterns),
+        munition_noun=_words(lexicon.MUNITION_NOUNS),
         groups=tuple((k, _words(v)) for k, v in lexicon.GROUPS.items()),
         any_group=_words(p for spellings in lexicon.GROUPS.values() for p in spellings),
         triggers=_words(lexicon.ATTACK_TRIGGERS),

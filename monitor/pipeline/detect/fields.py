@@ -183,6 +183,8 @@ def add_facts(
 
 def weapons(text: str, rules: Ruleset) -> frozenset[str]:
     """The kinds of weapon a text names: "two rockets and a drone" -> {rocket, drone}."""
+    if rules.any_weapon.search(text) is None:
+        return frozenset()
     return frozenset(name for name, pattern in rules.weapons if pattern.search(text))
 
 
@@ -190,6 +192,8 @@ def munitions(text: str, rules: Ruleset) -> int | None:
     """The largest count of munitions a text gives: "four mortar shells" -> 4, "a dozen
     missiles" -> 12; failing a count, one munition named with "the" ("the drone struck the
     base") -> 1, but not a kind of attack ("the drone attack", "the rocket fire")."""
+    if rules.munition_noun.search(text) is None:
+        return None
     counts = [parse_number(m.group("count")) for m in rules.munitions.finditer(text)]
     found = max((c for c in counts if c), default=None)
     if found is None and _THE_MUNITION.search(text):
