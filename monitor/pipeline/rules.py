@@ -60,28 +60,28 @@ def compile_rules(bases: Sequence[Base]) -> Ruleset:
     return Ruleset(
         bases={b.id: b for b in bases},
         gazetteer=compile_gazetteer(bases),
-        weapons=tuple((k, _words(v)) for k, v in sorted(lexicon.WEAPONS.items())),
+        weapons=tuple((k, word_pattern(v)) for k, v in sorted(lexicon.WEAPONS.items())),
         munitions=_munitions(),
-        any_weapon=_words(p for patterns in lexicon.WEAPONS.values() for p in patterns),
-        munition_noun=_words(lexicon.MUNITION_NOUNS),
-        groups=tuple((k, _words(v)) for k, v in lexicon.GROUPS.items()),
-        any_group=_words(p for spellings in lexicon.GROUPS.values() for p in spellings),
-        triggers=_words(lexicon.ATTACK_TRIGGERS),
-        claims=_words(lexicon.CLAIM_VERBS),
-        report_sources=_words(lexicon.REPORT_SOURCES),
-        confirmers=_words(lexicon.CONFIRMERS),
-        threats=_words(lexicon.THREATS),
-        tallies=_words(lexicon.TALLIES),
-        history=_words(lexicon.HISTORY),
-        own_strikes=_words(lexicon.OWN_STRIKES),
-        uncertain=_words(lexicon.UNCERTAIN),
-        no_damage=_words(lexicon.NO_DAMAGE),
-        damage=_words(lexicon.DAMAGE),
-        casualties=_words(lexicon.CASUALTY_WORDS),
-        intercepted=_words(lexicon.INTERCEPTED),
-        generic_targets=_words(lexicon.GENERIC_TARGETS),
+        any_weapon=word_pattern(p for patterns in lexicon.WEAPONS.values() for p in patterns),
+        munition_noun=word_pattern(lexicon.MUNITION_NOUNS),
+        groups=tuple((k, word_pattern(v)) for k, v in lexicon.GROUPS.items()),
+        any_group=word_pattern(p for spellings in lexicon.GROUPS.values() for p in spellings),
+        triggers=word_pattern(lexicon.ATTACK_TRIGGERS),
+        claims=word_pattern(lexicon.CLAIM_VERBS),
+        report_sources=word_pattern(lexicon.REPORT_SOURCES),
+        confirmers=word_pattern(lexicon.CONFIRMERS),
+        threats=word_pattern(lexicon.THREATS),
+        tallies=word_pattern(lexicon.TALLIES),
+        history=word_pattern(lexicon.HISTORY),
+        own_strikes=word_pattern(lexicon.OWN_STRIKES),
+        uncertain=word_pattern(lexicon.UNCERTAIN),
+        no_damage=word_pattern(lexicon.NO_DAMAGE),
+        damage=word_pattern(lexicon.DAMAGE),
+        casualties=word_pattern(lexicon.CASUALTY_WORDS),
+        intercepted=word_pattern(lexicon.INTERCEPTED),
+        generic_targets=word_pattern(lexicon.GENERIC_TARGETS),
         targeting=re.compile(rf"(?<![a-z])(?:{_any(lexicon.TARGETING)})\s+(?:[\w-]+\s+){{0,2}}$"),
-        countries=tuple((k, _words(v)) for k, v in sorted(lexicon.COUNTRIES.items())),
+        countries=tuple((k, word_pattern(v)) for k, v in sorted(lexicon.COUNTRIES.items())),
     )
 
 
@@ -89,7 +89,8 @@ def _any(patterns: Iterable[str]) -> str:
     return "|".join(sorted(patterns, key=len, reverse=True))
 
 
-def _words(patterns: Iterable[str]) -> re.Pattern[str]:
+def word_pattern(patterns: Iterable[str]) -> re.Pattern[str]:
+    """One regex for a word list of the lexicon, matched as whole words of folded text."""
     return re.compile(rf"(?<![a-z0-9])(?:{_any(patterns)})(?![a-z0-9])")
 
 

@@ -69,7 +69,8 @@ def read_sentence(sentence: Sentence, rules: Ruleset, published: date | None) ->
     return Reading(sentence, published, mentions, triggers)
 
 
-_LIST_ITEM = re.compile(r"^\s*(?:[•·▪‣◦*>-]|\d{1,2}[.)])\s*")
+# A bulleted or numbered line: "• Two attacks on ...", "3) Harir base".
+LIST_ITEM = re.compile(r"^\s*(?:[•·▪‣◦*>-]|\d{1,2}[.)])\s*")
 
 
 def opens_a_list(reading: Reading, rules: Ruleset) -> bool:
@@ -82,7 +83,7 @@ def opens_a_list(reading: Reading, rules: Ruleset) -> bool:
 
 def is_list_item(sentence: Sentence) -> bool:
     """A bulleted or numbered line, or a line without final punctuation."""
-    return bool(_LIST_ITEM.match(sentence.text)) or sentence.is_heading
+    return bool(LIST_ITEM.match(sentence.text)) or sentence.is_heading
 
 
 def inherit_list_triggers(reading: Reading, lead: Reading) -> None:

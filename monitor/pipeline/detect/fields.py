@@ -15,14 +15,14 @@ from monitor.pipeline.dates import MONTHS
 from monitor.pipeline.detect.clauses import Clause, blank
 from monitor.pipeline.detect.state import Context, Frame, note_basis, snapshot
 from monitor.pipeline.numbers import parse_number
-from monitor.pipeline.rules import Ruleset
+from monitor.pipeline.rules import Ruleset, word_pattern
 from monitor.pipeline.sentences import Sentence
 from monitor.records import Outcome, Span
 
 _ATTACK_COUNT = re.compile(
     r"(?P<count>\b[\w-]+\b) of (?:which|them) (?:\w+ ){0,2}(?:targeted|struck|hit|were aimed at)"
 )
-_NOT_CASUALTIES = re.compile(rf"(?<![a-z])(?:{'|'.join(lexicon.NOT_CASUALTIES)})(?![a-z])")
+_NOT_CASUALTIES = word_pattern(lexicon.NOT_CASUALTIES)
 _CASUALTY_WORD = re.compile(
     r"(?<![a-z])(?P<kind>killed|killing|dead|died|wounded|wounding|injured|injuring|hurt|"
     r"injuries|casualties)(?![a-z])"

@@ -27,11 +27,11 @@ from typing import Any, Literal
 
 from monitor.pipeline import lexicon
 from monitor.pipeline.dates import MONTHS
-from monitor.pipeline.detect.candidates import Candidate, Reading
+from monitor.pipeline.detect.candidates import LIST_ITEM, Candidate, Reading
 from monitor.pipeline.detect.clauses import blank_spans, clause_end, clause_start
 from monitor.pipeline.detect.days import is_history
 from monitor.pipeline.numbers import NUMBER
-from monitor.pipeline.rules import BaseMention, Ruleset
+from monitor.pipeline.rules import BaseMention, Ruleset, word_pattern
 
 Spans = list[tuple[int, int]]
 
@@ -73,16 +73,11 @@ _YEAR = re.compile(
 )
 
 
-def _words(patterns: tuple[str, ...]) -> re.Pattern[str]:
-    return re.compile(rf"(?<![a-z0-9])(?:{'|'.join(patterns)})(?![a-z0-9])")
-
-
-_NEGATION = _words(lexicon.NEGATIONS)
-_DENIAL = _words(lexicon.DENIALS)
-_FALSE_REPORT = _words(lexicon.FALSE_REPORTS)
-_GENERIC = _words(lexicon.GENERIC_STATEMENTS)
-_OTHER_ATTACK = _words(lexicon.OTHER_ATTACKS)
-_LIST_ITEM = re.compile(r"^\s*(?:[•·▪‣◦*>-]|\d{1,2}[.)])\s*")
+_NEGATION = word_pattern(lexicon.NEGATIONS)
+_DENIAL = word_pattern(lexicon.DENIALS)
+_FALSE_REPORT = word_pattern(lexicon.FALSE_REPORTS)
+_GENERIC = word_pattern(lexicon.GENERIC_STATEMENTS)
+_OTHER_ATTACK = word_pattern(lexicon.OTHER_ATTACKS)
 _COUNTED_ATTACKS = re.compile(
     rf"(?<![a-z0-9])(?:{NUMBER})\s+(?:[\w-]+\s+)?(?:attacks|strikes|incidents|assaults)(?![a-z])"
 )
@@ -210,7 +205,7 @@ def tally_list(folded: str, rules: Ruleset, published: date | None) -> Spans:
     Removes: "- Five attacks on the Conoco gas field base."
     Keeps: "Two drones attacked the Conoco gas field base on Monday."
     """
-    if _LIST_ITEM.match(folded) and _COUNTED_ATTACKS.search(folded):
+    if LIST_ITEM.match(folded) and _COUNTED_ATTACKS.search(folded):
         return [(0, len(folded))]
     return []
 
