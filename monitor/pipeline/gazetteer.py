@@ -39,6 +39,7 @@ from monitor.records import Base
 __all__ = ["BaseMention", "Gazetteer", "compile_gazetteer"]
 
 _SEPARATOR = r"[\s\-'().\"]*"  # quotes too: the "Conoco" gas field
+_ARTICLE_GAP = r"[\s\-'().\"]+"  # what stands before an article inside a variant
 # A variant whose alias has fewer consonant sounds than this (an -iyah ending counts as one)
 # counts only beside a base or place word. With vowels free, three consonants are matched by
 # many ordinary names ("Omar" ~ Amir/Emir, "Asad" ~ Saeed?, "Tanf" ~ Tenaf, "Harir" ~
@@ -280,7 +281,8 @@ def _tolerant_sequence(tokens: tuple[str, ...], alias: str) -> tuple[str, ...] |
         if _is_name(token, alias):
             pattern = tolerant_name(token)
             if elements:  # an article may stand before any name but the first
-                pattern = rf"(?:{ARTICLE}{_SEPARATOR})?{pattern}"
+                # ... after a word's end: "Tal al-Baydar", never "Talal Badr"
+                pattern = rf"(?:{_ARTICLE_GAP}{ARTICLE}{_SEPARATOR})?{pattern}"
             elements.append(pattern)
         else:
             elements.append(re.escape(token))
@@ -380,7 +382,10 @@ def _variant_key(sequence: tuple[str, ...], alias: _Alias) -> bytes:
     """A variant's tolerant alias on a raw page, with tags and entities between its words,
     and beside the base (weak alias) or base-or-place word (few consonants) that ``find``
     wants, in the same phrasing: "Tenef garrison", "the garrison at Tenef"."""
-    body = _GAP.join(e.encode().replace(_SEPARATOR.encode(), _GAP) for e in sequence)
+    body = _GAP.join(
+        e.encode().replace(_ARTICLE_GAP.encode(), _GAP).replace(_SEPARATOR.encode(), _GAP)
+        for e in sequence
+    )
     name = rb"(?:^|[^a-z0-9])" + body + rb"(?:$|[^a-z0-9])"
     after: tuple[str, ...]
     before: tuple[str, ...]

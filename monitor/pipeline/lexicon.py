@@ -199,10 +199,12 @@ THREATS = (
     r"intend(?:s|ed)? to",
     r"could (?:target|attack|strike|be)",
     r"if (?:washington|the us|the united states|america)",
-    # attacks as a policy announced, suspended or resumed: "would suspend attacks on X"
+    # attacks as a policy: suspended, halted, or to be resumed ("would suspend attacks on X",
+    # "will resume its strikes"); "resumed attacks on Monday, striking X" reports them
     r"(?:suspend|suspends|suspended|suspending|suspension of|halt|halts|halted|halting|pause|"
-    r"paused|cease|ceased|cessation of|resume|resumes|resumed|resuming|resumption of|stop|stops|"
-    r"stopped|end to)\s+(?:[\w-]+\s+){0,2}(?:attacks|operations|strikes)",
+    r"paused|cease|ceased|cessation of|stop|stops|stopped|end to)\s+(?:[\w-]+\s+){0,2}"
+    r"(?:attacks|operations|strikes)",
+    r"(?:would|will|to|threat to|vow to|vowed to)\s+(?:\w+\s+)?(?:resume|restart)",
 )
 TALLIES = (
     r"(?:more than|over|at least|some|about|nearly|almost|around|a total of|total of)\s+"
@@ -242,7 +244,6 @@ HISTORY = (
     r"december)",
     r"earlier this (?:week|month|year)",
     r"(?:days|weeks|months) ago",
-    r"(?:previous|prior|earlier|past|former) (?:[\w-]+ ){0,2}(?:attacks|strikes|incidents)",
 )
 # Another attack, placed in time against this one or likened to it: "three weeks after the Tanf
 # attack", "died in a similar attack on K-1 base".
@@ -251,6 +252,7 @@ OTHER_ATTACKS = (
     r"later)",
     r"a (?:week|month|year) (?:before|after|earlier|later)",
     r"(?:a |an )?similar (?:[\w-]+ ){0,2}(?:attacks?|strikes?|incidents?)",
+    r"(?:previous|prior|earlier|past|former) (?:[\w-]+ ){0,2}(?:attacks|strikes|incidents)",
 )
 # Other places whose names contain a base's name: masked before bases are looked up.
 FALSE_FRIENDS = (
@@ -287,8 +289,11 @@ OWN_STRIKES = (
     r"|precision|air|airstrikes?|counter)[\"']?\s+(?:military\s+|forces\s+|air\s+)?"
     r"(?:air)?strikes?",
     r"(?:the united states|washington|us forces|u\.s\. forces|us military|u\.s\. military|"
-    r"american forces|centcom|central command|the pentagon)\s+(?:\w+\s+){0,3}"
-    r"(?:struck|bombed|strikes|hit|launched|conducted|carried out|targeted|retaliated)",
+    r"american forces|centcom|central command|the pentagon)\s+"
+    # "the Pentagon said drones hit X", "US forces were targeted" are not US strikes
+    r"(?:(?!said|says|told|confirmed|reported|announced|stated|added|were|was|are|is|been)"
+    r"\w+\s+){0,3}(?:struck|bombed|strikes|hit|launched|conducted|carried out|targeted|"
+    r"retaliated)",
     r"in retaliation",
     r"retaliat\w*",
 )
@@ -571,18 +576,34 @@ NEGATIONS = (
     r"not (?:the )?(?:intended )?target(?:ed)?",
 )
 # Denials of a report: what follows in the clause is what was denied.
+# A denial reaches the attack itself, not a group's involvement, its origin or its casualties
+# ("denied any involvement", "rejected claims that it was launched from Iraq").
 DENIALS = (
     r"(?:den(?:y|ies|ied|ying)|refut(?:e|es|ed|ing)|dismiss(?:es|ed|ing)?|reject(?:s|ed|ing)?|"
     r"debunk(?:s|ed|ing)?|contradict(?:s|ed|ing)?|disput(?:e|es|ed|ing))\s+(?:\w+\s+){0,3}?"
-    r"(?:reports?|claims?|rumou?rs?|allegations?|news|accounts?)",
-    r"den(?:y|ies|ied|ying)\s+(?:that|any)",
+    r"(?:reports?|claims?|rumou?rs?|allegations?|news|accounts?)\s+(?:(?:of|about|on)\s+"
+    r"(?:a\s+|an\s+|the\s+|any\s+)?(?:[\w-]+\s+){0,2}(?:attacks?|strikes?|assaults?|shelling)"
+    r"|that\s+[^,;.]{1,80}?\s(?:was|were|had been|has been)\s+(?:attacked|targeted|hit|struck|"
+    r"shelled))",
+    r"den(?:y|ies|ied|ying)\s+(?:that\s+)?(?:any|an|a)\s+(?:[\w-]+\s+){0,2}(?:attacks?|strikes?)"
+    r"\s+(?:had\s+|has\s+)?(?:taken place|took place|occurred|happened)",
+    r"den(?:y|ies|ied|ying)\s+that\s+(?:[\w'-]+\s+){1,8}(?:was|were|had been|has been)\s+"
+    r"(?:attacked|targeted|hit|struck|shelled)",
     r"(?:false|fake|baseless|unfounded|untrue|fabricated|inaccurate) (?:\w+ )?"
-    r"(?:reports?|claims?|news|rumou?rs?)",
+    r"(?:reports?|claims?|news|rumou?rs?) (?:of|about|that) (?:a |an |the |any )?(?:[\w-]+ ){0,2}"
+    r"(?:attacks?|strikes?)",
 )
-# A report said to be false: its whole clause ("reports of an attack on X proved false").
+# Attacks only spoken of as possible: the phrase itself ("raising the risk of further attacks").
+PROSPECTS = (
+    r"(?:vulnerable|exposed) to (?:\w+ ){0,2}(?:attacks?|strikes?)",
+    r"(?:risk|threat|fear|fears|prospect|danger|possibility) of (?:\w+ ){0,2}(?:attacks?|strikes?|"
+    r"retaliation)",
+)
+# A report of an attack said to be false ("rumours of an attack on X proved false").
 FALSE_REPORTS = (
-    r"(?:turned out|proved|proven|were|was|are|is) (?:to be )?(?:false|fake|untrue|baseless|"
-    r"unfounded|inaccurate|incorrect|fabricated)",
+    r"(?:reports?|rumou?rs?|claims?|news) (?:of|about|that) (?:a |an |the |any )?(?:[\w-]+ ){0,2}"
+    r"(?:attacks?|strikes?)[^,;.]{0,80}? (?:turned out|proved|proven|were|was|are|is) "
+    r"(?:to be )?(?:false|fake|untrue|baseless|unfounded|inaccurate|incorrect|fabricated)",
 )
 # Statements about bases in general, not one attack: "X and Y are frequent targets".
 GENERIC_STATEMENTS = (
@@ -603,6 +624,4 @@ GENERIC_STATEMENTS = (
     r"(?:across|throughout|all over|around)",
     r"(?:have|has|had) been (?:targeted|attacked|hit|shelled|struck) (?:repeatedly|frequently|"
     r"often|regularly|routinely|many times|several times|multiple times|time and again)",
-    r"(?:vulnerable|exposed) to (?:\w+ ){0,2}(?:attacks?|strikes?)",
-    r"(?:risk|threat|fear|prospect|danger) of (?:\w+ ){0,2}(?:attacks?|strikes?|retaliation)",
 )

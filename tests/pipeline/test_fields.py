@@ -257,3 +257,20 @@ def test_a_group_named_as_the_attacker_claims_it(rules: Ruleset, article: Articl
         "on the Harir air base on Monday."
     )
     assert _one(blamed, rules, article).claimed_by is None
+
+
+def test_the_second_attack_is_not_a_second_munition(
+    rules: Ruleset, article: ArticleFactory
+) -> None:
+    text = "A rocket struck Harir air base on Monday, the second attack on the base this week."
+    assert _one(text, rules, article).munitions_count == 1
+
+
+def test_a_count_from_a_recollection_does_not_carry(
+    rules: Ruleset, article: ArticleFactory
+) -> None:
+    text = (
+        "Forty rockets were found near the border years ago. "
+        "The rockets struck Harir air base on Monday."
+    )
+    assert _one(text, rules, article).munitions_count is None

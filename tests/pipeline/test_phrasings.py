@@ -92,6 +92,71 @@ FOUND: list[tuple[str, str, dict[str, date | None]]] = [
         {"ain-al-asad": SUN, "shaddadi": SUN},
     ),
     (
+        "denied-involvement-is-not-a-denied-attack",
+        "Two drones struck Harir air base on Monday, officials said. "
+        "Iran denied any involvement in the attack on Harir air base.",
+        {"harir": MON},
+    ),
+    (
+        "rejected-claims-about-the-origin",
+        "Two drones struck Harir air base on Monday. Iraqi officials rejected claims that the "
+        "attack on Harir air base was launched from Iraqi territory.",
+        {"harir": MON},
+    ),
+    (
+        "denied-reports-of-casualties",
+        "Officials denied reports of casualties after rockets struck Harir air base on Monday.",
+        {"harir": MON},
+    ),
+    (
+        "reports-of-casualties-inaccurate",
+        "Rockets struck Harir air base on Monday, and initial reports of casualties were "
+        "inaccurate, officials said.",
+        {"harir": MON},
+    ),
+    (
+        "frequent-target-in-a-relative-clause",
+        "Ain al-Asad air base, which has been a frequent target of the militias, was hit by two "
+        "drones on Monday.",
+        {"ain-al-asad": MON},
+    ),
+    (
+        "risk-of-further-attacks",
+        "Drones struck Harir air base on Monday, raising the risk of further attacks on US troops.",
+        {"harir": MON},
+    ),
+    (
+        "unlike-previous-attacks",
+        "Unlike previous attacks, the drone strike on Harir air base on Monday caused damage.",
+        {"harir": MON},
+    ),
+    (
+        "resumed-attacks",
+        "The Islamic Resistance in Iraq resumed attacks on Monday, striking Harir air base with "
+        "two drones.",
+        {"harir": MON},
+    ),
+    (
+        "a-bulleted-news-line",
+        "Key points:\n• Two drone strikes hit Harir air base on Monday, officials said.\n",
+        {"harir": MON},
+    ),
+    (
+        "the-pentagon-said",
+        "The Pentagon said drones hit Harir air base on Monday.",
+        {"harir": MON},
+    ),
+    (
+        "us-forces-were-targeted",
+        "US forces were targeted at Harir air base on Monday.",
+        {"harir": MON},
+    ),
+    (
+        "vowed-while-drones-struck",
+        "The militia vowed revenge while drones struck Harir air base on Monday.",
+        {"harir": MON},
+    ),
+    (
         "bases-listed-after-the-claim",
         "On Monday the Islamic Resistance in Iraq attacked three bases with drones: "
         "Ain al-Asad, Harir and the Tower 22 outpost.",
@@ -176,6 +241,16 @@ NOTHING: list[tuple[str, str, set[str]]] = [
         set(),
     ),
     (
+        "a-name-is-not-a-spelling",
+        "Gunmen attacked the house of Talal Badr in Qamishli on Monday.",
+        set(),
+    ),
+    (
+        "unaffected-in-a-contrasting-clause",
+        "Rockets hit Harir air base on Monday, while Ain al-Asad air base was unaffected.",
+        {"harir"},
+    ),
+    (
         "not-hit",
         "Iranian missiles struck Erbil on Monday night. Ain al-Asad air base was not hit.",
         set(),
@@ -191,6 +266,12 @@ NOTHING: list[tuple[str, str, set[str]]] = [
         "Several local outlets said on Saturday that drones had struck the Harir air base. "
         "The region's counter-terrorism directorate denied that any attack had taken place "
         "at the Harir air base.",
+        set(),
+    ),
+    (
+        "denied-reports-that-it-was-attacked",
+        "The ministry denied reports that the Harir air base (also called Bashur) was attacked "
+        "by drones on Saturday.",
         set(),
     ),
     (

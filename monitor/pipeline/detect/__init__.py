@@ -99,10 +99,16 @@ def _read(
             inherit_list_triggers(reading, list_lead)
         else:
             list_lead = None
-        if reading.mentions or reading.triggers or rules.claims.search(sentence.folded):
+        folded = sentence.folded
+        if (
+            reading.mentions
+            or reading.triggers
+            or rules.claims.search(folded)
+            or rules.munition_noun.search(folded)  # a count later sentences may take
+        ):
             mask_phrases(reading, rules)
         else:
-            reading.masked = sentence.folded  # nothing here a mask could change
+            reading.masked = folded  # nothing here a mask could change
         candidates = find_candidates(reading)
         screen_phrases(candidates, reading)
         screen_mentions(candidates, reading)

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from monitor.pipeline.detect.clauses import clauses
+from monitor.pipeline.detect.clauses import clauses, statement
 from monitor.pipeline.rules import BaseMention, Ruleset
 from monitor.pipeline.sentences import Sentence
 
@@ -95,7 +95,8 @@ def inherit_list_triggers(reading: Reading, lead: Reading) -> None:
 def find_candidates(reading: Reading) -> list[Candidate]:
     """One candidate per base mention of a sentence that holds an attack word, with the attack
     words of its own clause ("..., but X was not hit") or, when its clause has none, of its
-    statement: the sentence up to a semicolon ("X, a base in the east, came under fire")."""
+    statement: the sentence up to a semicolon or a contrast ("X, a base in the east, came
+    under fire"; not "X was hit, while Y was unaffected")."""
     if not reading.triggers:
         return []
     found = []
@@ -104,10 +105,8 @@ def find_candidates(reading: Reading) -> list[Candidate]:
     for mention in reading.mentions:
         clause = next(c for c in sentence_clauses if c.start <= mention.start < c.end + 1)
         own = [t for t in reading.triggers if clause.start <= t.start < clause.end]
-        # a semicolon ends a statement: attack words beyond it are another's
-        start = folded.rfind(";", 0, mention.start) + 1
-        end = folded.find(";", mention.end)
-        end = len(folded) if end < 0 else end
+        # a semicolon or a contrast ends a statement: attack words beyond it are another's
+        start, end = statement(folded, mention.start, mention.end)
         near = [t for t in reading.triggers if start <= t.start < end or t.end == 0]
         if own or near:
             found.append(Candidate(mention, own or near))

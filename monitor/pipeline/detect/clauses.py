@@ -10,7 +10,11 @@ from dataclasses import dataclass
 _CLAUSE = re.compile(r",\s*(?:while|whereas|but)\s|;\s|\swhile\s|\swhereas\s|,\s*and\s+(?=the\s)")
 # Where a masked phrase ends: the end of its clause.
 # (a full stop after a lone letter is an abbreviation's: "u.s. forces")
-_CLAUSE_BOUNDARY = re.compile(r";\s|(?<!\b[a-z])\.\s|,\s+(?:while|but|whereas)\s|$")
+_CLAUSE_BOUNDARY = re.compile(
+    r";\s|(?<!\b[a-z])\.\s|,\s+(?:while|but|whereas)\s|\s(?:while|whereas)\s|$"
+)
+# Where a statement ends: a semicolon, or a contrast ("X was hit, while Y was unaffected").
+_STATEMENT_BOUNDARY = re.compile(r";\s|,?\s(?:while|whereas|but)\s")
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +34,14 @@ def clause_end(folded: str, start: int) -> int:
     """Where the clause holding offset ``start`` ends."""
     match = _CLAUSE_BOUNDARY.search(folded, start)
     return match.start() if match else len(folded)
+
+
+def statement(folded: str, start: int, end: int) -> tuple[int, int]:
+    """The statement around ``start``..``end``: the text between the semicolons or contrasts
+    ("..., while ...", "..., but ...") on either side."""
+    before = [m.end() for m in _STATEMENT_BOUNDARY.finditer(folded, 0, start)]
+    after = _STATEMENT_BOUNDARY.search(folded, end)
+    return (before[-1] if before else 0), (after.start() if after else len(folded))
 
 
 def clauses(folded: str) -> list[Clause]:

@@ -27,6 +27,10 @@ _REPORT_VERBS = (
 _REPORT_VERB_BEFORE = re.compile(
     rf"(?<![a-z])(?:{_REPORT_VERBS})(?:\s+[\w'-]+){{0,5}}?\s+(?:on\s+|late\s+|early\s+)?$"
 )
+_ATTACK_VERB = re.compile(
+    r"(?<![a-z])(?:hit|struck|targeted|attacked|fired|launched|landed|fell|exploded|crashed|"
+    r"shot down|intercepted|shelled|bombed)(?![a-z])"
+)
 # "On Wednesday, Iraqi sources announced that ..."
 _REPORT_CLAUSE_AFTER = re.compile(
     rf"^(?:\s+(?:morning|afternoon|evening|night))?\s*,\s*(?:[\w'-]+\s+){{0,6}}?"
@@ -174,7 +178,8 @@ def _is_report_day(masked: str, mention: DayMention) -> bool:
         return False  # "Monday's attack": the day belongs to the attack
     before = masked[max(0, mention.start - 40) : mention.start]
     after = masked[mention.end : mention.end + 60]
-    if _REPORT_VERB_BEFORE.search(before):
-        return True
+    said = _REPORT_VERB_BEFORE.search(before)
+    if said and not _ATTACK_VERB.search(said.group(0)):
+        return True  # "said on Monday"; but "said drones hit X on Monday" dates the attack
     opens_clause = _CLAUSE_OPENING.search(masked[: mention.start]) is not None
     return opens_clause and _REPORT_CLAUSE_AFTER.match(after) is not None

@@ -88,6 +88,9 @@ _THE_MUNITION = re.compile(
 _NEXT_MUNITION = re.compile(
     r"(?<![a-z])(?:(?P<other>the other)(?!\s+(?:two|three|four|five|\d|ones|[a-z]+s\b))"
     r"|(?:a|the)\s+(?P<ordinal>second|third|fourth|fifth|sixth))(?![a-z])"
+    # "the second attack", "for the second time", "the other target": not another munition
+    r"(?!\s+(?:[\w-]+\s+)?(?:attacks?|strikes?|times?|targets?|days?|weeks?|months?|"
+    r"incidents?|assaults?|bases?|sites?|such)(?![a-z]))"
 )
 _WEEKDAY_ATTACK = re.compile(
     r"(?<![a-z])(?P<day>monday|tuesday|wednesday|thursday|friday|saturday|sunday)'s\s+"

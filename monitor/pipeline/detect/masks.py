@@ -26,7 +26,7 @@ from datetime import date
 from typing import Any, Literal
 
 from monitor.pipeline import lexicon
-from monitor.pipeline.dates import MONTHS
+from monitor.pipeline.dates import MONTHS, find_days
 from monitor.pipeline.detect.candidates import LIST_ITEM, Candidate, Reading
 from monitor.pipeline.detect.clauses import blank_spans, clause_end, clause_start
 from monitor.pipeline.detect.days import is_history
@@ -78,6 +78,11 @@ _DENIAL = word_pattern(lexicon.DENIALS)
 _FALSE_REPORT = word_pattern(lexicon.FALSE_REPORTS)
 _GENERIC = word_pattern(lexicon.GENERIC_STATEMENTS)
 _OTHER_ATTACK = word_pattern(lexicon.OTHER_ATTACKS)
+_PROSPECT = word_pattern(lexicon.PROSPECTS)
+_ATTACK_VERB = re.compile(
+    r"(?<![a-z])(?:hit|struck|targeted|slammed|landed|fell|exploded|crashed|killed|wounded|"
+    r"injured|shot down|intercepted)(?![a-z])"
+)
 _COUNTED_ATTACKS = re.compile(
     rf"(?<![a-z0-9])(?:{NUMBER})\s+(?:[\w-]+\s+)?(?:attacks|strikes|incidents|assaults)(?![a-z])"
 )
@@ -172,40 +177,46 @@ def negation(folded: str, rules: Ruleset, published: date | None) -> Spans:
 def denial(folded: str, rules: Ruleset, published: date | None) -> Spans:
     """A denial of reports: what the rest of its clause says was denied.
 
-    A report said to be false is denied too, its whole clause.
+    Only a denial of the attack itself counts ("denied any involvement" does not); a report
+    of an attack said to be false is denied too.
 
     Removes: "Officials denied reports of a drone strike on Harir air base."
     Keeps: "Officials confirmed reports of a drone strike on Harir air base."
     """
     denied = [(m.start(), clause_end(folded, m.end())) for m in _DENIAL.finditer(folded)]
-    said_false = [
-        (clause_start(folded, m.start()), clause_end(folded, m.end()))
-        for m in _FALSE_REPORT.finditer(folded)
-    ]
-    return denied + said_false
+    return denied + [m.span() for m in _FALSE_REPORT.finditer(folded)]
 
 
 @phrase_mask
 def generic_statement(folded: str, rules: Ruleset, published: date | None) -> Spans:
     """A statement about bases in general ("frequent targets", "often come under fire").
 
+    It covers its clause, or its relative clause ("X, a frequent target, was hit on Monday");
+    an attack spoken of as possible ("the risk of further attacks") covers its own words.
+
     Removes: "Bases such as Harir airbase are regular targets for the militias."
     Keeps: "Militias targeted Harir airbase on Monday."
     """
-    return [
-        (clause_start(folded, m.start()), clause_end(folded, m.end()))
-        for m in _GENERIC.finditer(folded)
-    ]
+    spans = [_recollection(folded, m.start(), m.end()) for m in _GENERIC.finditer(folded)]
+    return spans + [m.span() for m in _PROSPECT.finditer(folded)]
 
 
 @phrase_mask
 def tally_list(folded: str, rules: Ruleset, published: date | None) -> Spans:
     """A list item that counts attacks ("• Three attacks on the Tanf base") is a tally.
 
+    A bulleted line that tells an attack (a verb, a day: "• Two strikes hit X on Monday") is
+    news, not a tally.
+
     Removes: "- Five attacks on the Conoco gas field base."
     Keeps: "Two drones attacked the Conoco gas field base on Monday."
     """
-    if LIST_ITEM.match(folded) and _COUNTED_ATTACKS.search(folded):
+    if (
+        LIST_ITEM.match(folded)
+        and _COUNTED_ATTACKS.search(folded)
+        and not _ATTACK_VERB.search(folded)
+        and not find_days(folded)
+    ):
         return [(0, len(folded))]
     return []
 
