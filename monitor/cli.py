@@ -10,6 +10,7 @@ import csv
 import io
 import json
 import os
+import shlex
 import sys
 import time
 import uuid
@@ -369,7 +370,9 @@ def explain(
     published = article.published_at.date().isoformat() if article.published_at else "undated"
     click.echo(f"article: {article.url}  published {published}")
     explanation = explain_article(article, rules)
-    for line in render_explanation(explanation.readings, explanation.reports, base_id=base_id):
+    for line in render_explanation(
+        explanation.readings, explanation.reports, dropped=explanation.dropped, base_id=base_id
+    ):
         click.echo(line)
 
 
@@ -378,6 +381,7 @@ def _article_to_explain(sources: Sequence[str], record: str | None, *, timeout_s
     from monitor.corpora import CorpusProblem, Page, list_inputs, read_records
     from monitor.pipeline.extract import extract_article
     from monitor.records import Rejected
+    from monitor.replay import extract_page
 
     if len(sources) == 1 and sources[0].startswith(("http://", "https://")):
         from monitor.http import fetch, make_client
@@ -406,13 +410,7 @@ def _article_to_explain(sources: Sequence[str], record: str | None, *, timeout_s
         )
     where, read = records[0]
     if isinstance(read, Page):
-        read = extract_article(
-            read.body,
-            url=read.url,
-            published_at=read.published_at,
-            title=read.title,
-            origin="corpus",
-        )
+        read = extract_page(read)
     if isinstance(read, Rejected):
         raise click.ClickException(f"{where}: no article text ({read.reason})")
     return read
@@ -427,10 +425,13 @@ def _echo_figures(summary: dict[str, Any], paths: Sequence[Path]) -> None:
         "field accuracy on matched events: "
         + ", ".join(f"{name} {value:.3f}" for name, value in summary["field_accuracy"].items())
     )
-    inputs = " ".join(str(p) for p in paths)
+    inputs = " ".join(shlex.quote(str(p)) for p in paths)
 
     def explain(url: str, base: str) -> str:
-        return f"           explain: monitor explain {inputs} --record {url} --base {base}"
+        return (
+            f"           explain: monitor explain {inputs} --record {shlex.quote(url)} "
+            f"--base {base}"
+        )
 
     for miss in summary["missed_events"]:
         click.echo(f"MISS       {miss['document']}  {miss['base']} {miss['date'] or 'undated'}")

@@ -169,7 +169,7 @@ def prepare(
     try:
         if not may_name_a_base(body, rules) and not (title and may_name_a_base(title, rules)):
             return Rejected("relevance", "names_no_tracked_base", where), ()
-        article = record if isinstance(record, Article) else _extract(record)
+        article = record if isinstance(record, Article) else extract_page(record)
         if isinstance(article, Rejected):
             return article, ()
         return article, tuple(detect(article, rules))
@@ -178,7 +178,8 @@ def prepare(
         return Rejected("prepare", "failed", f"{where}: {type(exc).__name__}"), ()
 
 
-def _extract(page: Page) -> Article | Rejected:
+def extract_page(page: Page) -> Article | Rejected:
+    """A corpus page's article, dated by the page or else by its WARC record."""
     article = extract_article(
         page.body, url=page.url, published_at=page.published_at, title=page.title, origin="corpus"
     )

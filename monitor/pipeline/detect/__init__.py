@@ -63,11 +63,12 @@ __all__ = [
 
 @dataclass(frozen=True, slots=True)
 class Explanation:
-    """How the extractor read one article: the sentences that name a base or hold a candidate,
-    each with its mentions, attack words and candidates, and the reports it made."""
+    """How the extractor read one article: the sentences that name a base, each with its
+    mentions, attack words and candidates; the reports it made; the frames it left out, why."""
 
     readings: tuple[tuple[Reading, tuple[Candidate, ...]], ...]
     reports: tuple[Report, ...]
+    dropped: tuple[tuple[str, str], ...] = ()
 
 
 def detect_events(article: Article, rules: Ruleset) -> list[Report]:
@@ -78,12 +79,16 @@ def detect_events(article: Article, rules: Ruleset) -> list[Report]:
 def explain_article(article: Article, rules: Ruleset) -> Explanation:
     """``detect_events``, with the reading of every sentence that names a base."""
     trace: list[tuple[Reading, tuple[Candidate, ...]]] = []
-    reports = _read(article, rules, trace)
-    return Explanation(tuple(trace), tuple(reports))
+    dropped: list[tuple[str, str]] = []
+    reports = _read(article, rules, trace, dropped)
+    return Explanation(tuple(trace), tuple(reports), tuple(dropped))
 
 
 def _read(
-    article: Article, rules: Ruleset, trace: list[tuple[Reading, tuple[Candidate, ...]]] | None
+    article: Article,
+    rules: Ruleset,
+    trace: list[tuple[Reading, tuple[Candidate, ...]]] | None,
+    dropped: list[tuple[str, str]] | None = None,
 ) -> list[Report]:
     published = article.published_at.date() if article.published_at else None
     frames: list[Frame] = []
@@ -158,7 +163,7 @@ def _read(
             continue
         note_sentence(reading, rules, context)
     add_article_claims(frames, claims, rules)
-    return finish(frames, published, denied=denied)
+    return finish(frames, published, denied=denied, dropped=dropped)
 
 
 def _with_title(article: Article) -> str:

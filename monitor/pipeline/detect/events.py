@@ -241,21 +241,25 @@ def note_sentence(reading: Reading, rules: Ruleset, context: Context) -> None:
 
 
 def finish(
-    frames: list[Frame], published: date | None, *, denied: Collection[str] = ()
+    frames: list[Frame],
+    published: date | None,
+    *,
+    denied: Collection[str] = (),
+    dropped: list[tuple[str, str]] | None = None,
 ) -> list[Report]:
-    """Merge the frames of one article and turn them into reports.
+    """Merge the frames of one article and turn them into reports; each frame left out is
+    added to ``dropped`` as (its base and day, why), for ``monitor explain``.
 
     A base whose attack the article denies ("officials denied that the base was attacked")
     keeps no frame that an official did not confirm: the other sentences relay the reports
     that were denied."""
-    kept = [
-        f
-        for f in frames
-        if not (f.base_id in denied and not f.confirmed)
-        and not is_history(f.day, published)  # recalled history, not news
-        # a day after publication cannot be the day of a reported attack
-        and not (f.day is not None and published is not None and f.day > published)
-    ]
+    kept = []
+    for frame in frames:
+        reason = _left_out(frame, published, denied)
+        if reason is None:
+            kept.append(frame)
+        elif dropped is not None:
+            dropped.append((_label(frame), reason))
     merged: list[Frame] = []
     for frame in sorted(kept, key=lambda f: f.order):
         if frame.base_id is not None and frame.day is None:
@@ -270,9 +274,27 @@ def finish(
         if frame.base_id is None and (
             frame.country in tracked_countries or (frame.country is None and tracked_countries)
         ):
-            continue  # the vague wording of an attack the article names elsewhere
+            if dropped is not None:
+                dropped.append((_label(frame), "the vague wording of an attack named elsewhere"))
+            continue
         reports.append(_report(frame))
     return reports
+
+
+def _left_out(frame: Frame, published: date | None, denied: Collection[str]) -> str | None:
+    """Why a frame is not news, or None."""
+    if frame.base_id in denied and not frame.confirmed:
+        return "the article denies this attack, and no official confirmed it"
+    if is_history(frame.day, published):
+        return "its day is more than a month before publication: recalled history"
+    if frame.day is not None and published is not None and frame.day > published:
+        return "its day is after publication"
+    return None
+
+
+def _label(frame: Frame) -> str:
+    day = frame.day.isoformat() if frame.day else "undated"
+    return f"{frame.base_id or 'untracked'} {day}"
 
 
 def _refers_back(masked: str, rules: Ruleset) -> bool:

@@ -21,6 +21,7 @@ def render_explanation(
     readings: tuple[tuple[Reading, tuple[Candidate, ...]], ...],
     reports: tuple[Report, ...],
     *,
+    dropped: tuple[tuple[str, str], ...] = (),
     base_id: str | None = None,
 ) -> Iterator[str]:
     """Lines of text explaining one article's reading; only ``base_id``'s, when given."""
@@ -49,6 +50,9 @@ def render_explanation(
     yield f"events: {len(events)}"
     for report in events:
         yield from _report_lines(report)
+    for label, reason in dropped:
+        if base_id is None or label.startswith(f"{base_id} "):
+            yield f"  left out: {label}: {reason}"
 
 
 def _candidate_line(candidate: Candidate) -> str:
