@@ -10,8 +10,8 @@ The extractor reads an article sentence by sentence, in five small stages:
    attacks (threats, tallies, history, US strikes, localities...), each saying why;
 4. **events** (``events.py``): the survivors open or continue one frame per (base, day), with
    the day the text gives them, and later sentences that refer back add to those frames;
-5. **fields** (``fields.py``): weapons, munitions count, claimant, outcome, each read from the
-   sentence it rests on.
+5. **fields** (``fields.py``, ``claims.py``): weapons, munitions count, claimant, outcome, each
+   read from the sentence it rests on.
 
 ``explain_article`` runs the same stages and also returns, for each sentence that names a base,
 how each name resolved, the attack words, the candidates and the masks that removed them.
@@ -30,6 +30,7 @@ from monitor.pipeline.detect.candidates import (
     opens_a_list,
     read_sentence,
 )
+from monitor.pipeline.detect.claims import add_article_claims, claimant, names_claim
 from monitor.pipeline.detect.days import attack_days, sentence_day
 from monitor.pipeline.detect.events import (
     RULE_BASE,
@@ -41,7 +42,7 @@ from monitor.pipeline.detect.events import (
     note_sentence,
     open_frames,
 )
-from monitor.pipeline.detect.fields import add_article_claims, claimant, names_claim, weapons
+from monitor.pipeline.detect.fields import weapons
 from monitor.pipeline.detect.masks import MASKS, Mask, mask_phrases, screen_mentions, screen_phrases
 from monitor.pipeline.detect.state import Context, Frame
 from monitor.pipeline.rules import Ruleset

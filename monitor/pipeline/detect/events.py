@@ -14,6 +14,7 @@ from collections.abc import Collection
 from datetime import date
 
 from monitor.pipeline.detect.candidates import Candidate, Reading
+from monitor.pipeline.detect.claims import claimant, names_claim
 from monitor.pipeline.detect.clauses import Clause, clause_end, clauses
 from monitor.pipeline.detect.days import (
     ANAPHOR,
@@ -24,7 +25,7 @@ from monitor.pipeline.detect.days import (
     relative_in_clause,
     sentence_day,
 )
-from monitor.pipeline.detect.fields import add_facts, claimant, munitions, names_claim, weapons
+from monitor.pipeline.detect.fields import add_facts, munitions, weapons
 from monitor.pipeline.detect.masks import screen_day
 from monitor.pipeline.detect.state import FIELDS, Context, Frame, note_basis, snapshot
 from monitor.pipeline.rules import Ruleset
