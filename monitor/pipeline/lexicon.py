@@ -139,7 +139,8 @@ ATTACK_TRIGGERS = (
     r"(?:injured|wounded|killed|hurt) (?:at|inside)",
     # the defences of a base in action: "X's C-RAM engaged", "air defences at X activated"
     r"c-ram",
-    r"air defen[cs]es? (?:systems? )?(?:were |was )?(?:activated|engaged|fired|responded)",
+    r"air defen[cs]es? (?:systems? )?(?:[\w'-]+ ){0,6}?(?:were |was |had been )?"
+    r"(?:activated|engaged|fired|responded)",
 )
 
 # Verbs by which a group claims an attack.

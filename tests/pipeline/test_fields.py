@@ -274,3 +274,9 @@ def test_a_count_from_a_recollection_does_not_carry(
         "The rockets struck Harir air base on Monday."
     )
     assert _one(text, rules, article).munitions_count is None
+
+
+def test_a_groups_initials_name_it(rules: Ruleset, article: ArticleFactory) -> None:
+    """ "the IRI" is the Islamic Resistance in Iraq's own short name, kept as written."""
+    text = "The IRI said it had targeted Harir air base with a drone on Monday."
+    assert _one(text, rules, article).claimed_by == "IRI"

@@ -70,6 +70,32 @@ FOUND: list[tuple[str, str, dict[str, date | None]]] = [
         {"shaddadi": SUN},
     ),
     (
+        "the-bases-defences-in-action",
+        "The C-RAM at the Victory base engaged incoming rockets late on Sunday.",
+        {"victory-base": SUN},
+    ),
+    (
+        "air-defences-activated",
+        "Air defences at Ain al-Asad air base were activated on Monday as drones approached.",
+        {"ain-al-asad": MON},
+    ),
+    (
+        "hours-later-without-a-count",
+        "Rockets hit Harir air base on Monday. Hours later, a drone struck the Conoco gas field "
+        "base.",
+        {"harir": MON, "conoco": MON},
+    ),
+    (
+        "exploded-at",
+        "A drone exploded at the Shaddadi base on Sunday evening, a monitor said.",
+        {"shaddadi": SUN},
+    ),
+    (
+        "euphrates-site-in-the-other-order",
+        "A rocket hit the Euphrates mission support site on Monday.",
+        {"mss-euphrates": MON},
+    ),
+    (
         "aimed-at",
         "On Monday militants aimed two rockets at the coalition base in the Conoco gas field.",
         {"conoco": MON},
