@@ -31,7 +31,7 @@ from monitor.pipeline.detect.candidates import (
     read_sentence,
 )
 from monitor.pipeline.detect.claims import add_article_claims, claimant, names_claim
-from monitor.pipeline.detect.days import attack_days, sentence_day
+from monitor.pipeline.detect.days import sentence_day
 from monitor.pipeline.detect.events import (
     RULE_BASE,
     RULE_GENERIC,
@@ -147,7 +147,7 @@ def _read(
             if generic is not None:
                 frames.append(generic)
                 generic.order = len(frames)
-                day, expression = sentence_day(attack_days(masked), published)
+                day, expression = sentence_day(reading.days(), published)
                 note_context(
                     context,
                     sentence,

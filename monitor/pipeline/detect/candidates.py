@@ -11,7 +11,9 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
+from monitor.pipeline.dates import DayMention
 from monitor.pipeline.detect.clauses import clauses, statement
+from monitor.pipeline.detect.days import attack_days
 from monitor.pipeline.rules import BaseMention, Ruleset
 from monitor.pipeline.sentences import Sentence
 
@@ -39,10 +41,17 @@ class Reading:
     triggers: list[Trigger]
     masked: str = ""
     phrases: list[tuple[str, int, int]] = field(default_factory=list)  # (mask, start, end)
+    _days: list[DayMention] | None = None
 
     @property
     def folded(self) -> str:
         return self.sentence.folded
+
+    def days(self) -> list[DayMention]:
+        """The day expressions that may date an attack in the masked sentence (read once)."""
+        if self._days is None:
+            self._days = attack_days(self.masked)
+        return self._days
 
 
 @dataclass(slots=True)

@@ -18,7 +18,6 @@ from monitor.pipeline.detect.claims import claimant, names_claim
 from monitor.pipeline.detect.clauses import Clause, clause_end, clauses
 from monitor.pipeline.detect.days import (
     ANAPHOR,
-    attack_days,
     inherited_day,
     is_history,
     nearest_day,
@@ -30,17 +29,11 @@ from monitor.pipeline.detect.masks import screen_day
 from monitor.pipeline.detect.state import FIELDS, Context, Frame, note_basis, snapshot
 from monitor.pipeline.rules import Ruleset
 from monitor.pipeline.sentences import Sentence
-from monitor.records import Attribution, Outcome, Report, Span
+from monitor.records import Attribution, Report, Span
 
 RULE_BASE = "attack.base_sentence"
 RULE_GENERIC = "attack.generic_target"
-_EMPTY: tuple[object, ...] = (
-    None,
-    frozenset(),
-    None,
-    None,
-    Outcome.UNKNOWN,
-)  # a new frame's fields, unset
+_EMPTY = snapshot(Frame(base_id=None, mention="", country=None))  # a new frame's fields
 # How many sentences after a frame's last sentence a back reference ("the attack") may reach.
 ANAPHORA_REACH = 3
 
@@ -69,7 +62,7 @@ def open_frames(
     masked = reading.masked
     published = reading.published
     sentence_clauses = clauses(masked)
-    sentence_days = attack_days(masked)
+    sentence_days = reading.days()
     touched: list[Frame] = []
     base_ids = list(dict.fromkeys(c.mention.base_id for c in targets))
     for base_id in base_ids:
@@ -141,7 +134,7 @@ def generic_frame(reading: Reading, rules: Ruleset, context: Context) -> Frame |
     )
     if target is None:
         return None  # "coalition forces" as the agent, or a summary: not an attack's target
-    days = attack_days(masked)
+    days = reading.days()
     day, expression = sentence_day(days, reading.published)
     if day is None and expression is None:
         day, expression = inherited_day(masked, context)
@@ -187,7 +180,7 @@ def follow_up(
         return False
     for frame in follows:
         add_facts(frame, sentence, masked, rules, context, multi=len(follows) > 1, follow=True)
-    day, expression = sentence_day(attack_days(masked), reading.published)
+    day, expression = sentence_day(reading.days(), reading.published)
     if day is not None:
         for frame in follows:
             if frame.day is None:
@@ -229,7 +222,7 @@ def note_sentence(reading: Reading, rules: Ruleset, context: Context) -> None:
     claim = names_claim(masked, rules)
     triggered = rules.triggers.search(masked) is not None
     if claim or triggered:
-        day, expression = sentence_day(attack_days(masked), reading.published)
+        day, expression = sentence_day(reading.days(), reading.published)
         group = claimant(masked, rules, reading.sentence.text) if claim else None
         if group:
             note_context(context, reading.sentence, day, expression, weapons(masked, rules), group)
