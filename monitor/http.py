@@ -2,23 +2,32 @@
 
 ``make_client`` is the transport seam: tests and replay pass an ``httpx.MockTransport``.
 httpx exceptions are mapped here to ``FetchError`` / ``DeliveryError`` and never leak.
+
+Links a feed lists must not reach internal services. ``link_guard`` decides, per URL, whether
+it may be fetched at all and whether only public addresses may serve it; the real transport
+then resolves each connection's host once (``socket.getaddrinfo``, the one resolution seam),
+checks every address it got, and connects to a checked address. Nothing resolves the name a
+second time, so a name that answers a public address to a check and 127.0.0.2 to the connect
+(DNS rebinding) cannot slip through. TLS still verifies the certificate for the name.
 """
 
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import ipaddress
 import socket
 import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from urllib.parse import urljoin, urlsplit
 
+import httpcore
 import httpx
 
 from monitor import __version__
@@ -41,6 +50,8 @@ class Fetched:
     content_type: str
     etag: str | None
     last_modified: str | None
+    # The response's headers (lower-case names): a feed's parser needs its charset and base.
+    headers: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def not_modified(self) -> bool:
@@ -50,13 +61,18 @@ class Fetched:
 def make_client(
     *, timeout_s: float = DEFAULT_TIMEOUT_S, transport: httpx.BaseTransport | None = None
 ) -> httpx.Client:
-    """The one HTTP client: our User-Agent, timeouts, and redirects followed by ``fetch``."""
+    """The one HTTP client: our User-Agent, timeouts, and redirects followed by ``fetch``.
+
+    Its transport checks the addresses of guarded requests at connection time (see the module
+    docstring). Proxies from the environment are not used: a proxy resolves names itself, where
+    no address can be checked.
+    """
+    limits = httpx.Limits(max_connections=64, max_keepalive_connections=16)
     return httpx.Client(
         headers={"User-Agent": USER_AGENT},
         timeout=httpx.Timeout(timeout_s, connect=min(timeout_s, 10.0)),
         follow_redirects=False,  # fetch() follows them itself, checking each hop
-        transport=transport,
-        limits=httpx.Limits(max_connections=64, max_keepalive_connections=16),
+        transport=transport if transport is not None else _GuardedTransport(limits),
     )
 
 
@@ -76,43 +92,188 @@ class HostLimiter:
             return self._semaphores[host]
 
 
-Guard = Callable[[str], str | None]
-_UNRESOLVED = "cannot resolve"  # a URL -> why it must not be fetched, or None
+@dataclass(frozen=True, slots=True)
+class Access:
+    """What a guard allows for one URL."""
+
+    refused: str | None = None  # why it must not be fetched at all
+    public_only: bool = True  # connect only to public addresses, checked at connection time
+
+
+Guard = Callable[[str], Access]
+_PUBLIC_ONLY = "monitor.public_only"  # the request extension that selects the checked pool
+_DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 def link_guard(feed_url: str, *, allow_private: bool) -> Guard:
-    """A guard for links a feed lists: http(s) only, and a public address unless on the feed's host.
+    """A guard for links a feed lists: http(s) only, and public addresses only, except on the
+    feed's own origin (its scheme, host and port: the operator chose it; another port of its
+    host is another service) or when ``allow_private``.
 
     A compromised feed must not make the monitor fetch internal services (169.254.169.254,
-    127.0.0.1, 10.0.0.0/8, file://).
+    127.0.0.1, 10.0.0.0/8, file://). Names are checked when connecting, not here (see
+    ``_CheckingBackend``); an address written in the URL is refused here at once.
     """
-    feed_host = (urlsplit(feed_url).hostname or "").lower()
+    feed_origin = _origin(feed_url)
 
-    def check(url: str) -> str | None:
+    def check(url: str) -> Access:
         try:
             parts = urlsplit(url)
-            port = parts.port
+            origin = _origin(url)
         except ValueError as exc:
-            return f"not a valid URL ({exc})"
-        if parts.scheme.lower() not in {"http", "https"}:
-            return f"scheme {parts.scheme or 'none'!r} is not http(s)"
-        host = (parts.hostname or "").lower()
+            return Access(refused=f"not a valid URL ({exc})")
+        if parts.scheme.lower() not in _DEFAULT_PORTS:
+            return Access(refused=f"scheme {parts.scheme or 'none'!r} is not http(s)")
+        host = origin[1]
         if not host:
-            return "no host"
-        if host == feed_host or allow_private:
-            return None
+            return Access(refused="no host")
+        if allow_private or origin == feed_origin:
+            return Access(public_only=False)
         try:
-            infos = socket.getaddrinfo(host, port or 443, proto=socket.IPPROTO_TCP)
-        except (OSError, UnicodeError):
-            # Not fetched: a name that resolves later could point anywhere. Tried again later.
-            return f"{_UNRESOLVED} {host}"
-        for info in infos:
-            address = ipaddress.ip_address(str(info[4][0]).split("%", 1)[0])
-            if not address.is_global:
-                return f"{host} resolves to non-public address {address}"
-        return None
+            literal = ipaddress.ip_address(host.split("%", 1)[0])
+        except ValueError:
+            if len(host) > 253 or any(len(label) > 63 for label in host.split(".")):
+                return Access(refused=f"{host[:80]}...: not a valid host name (too long)")
+            return Access()  # a name: its addresses are checked when connecting
+        why = non_public(literal)
+        return Access(refused=f"{host} is a non-public address ({why})" if why else None)
 
     return check
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    """Scheme, host and port (the scheme's default when none is written); ValueError if bad."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    return scheme, (parts.hostname or "").lower(), parts.port or _DEFAULT_PORTS.get(scheme)
+
+
+# Never public, whatever the running Python's tables say (they have changed across versions).
+_NEVER_PUBLIC = tuple(
+    ipaddress.ip_network(net)
+    for net in (
+        "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16",
+        "172.16.0.0/12", "192.0.0.0/24", "192.0.2.0/24", "192.168.0.0/16", "198.18.0.0/15",
+        "198.51.100.0/24", "203.0.113.0/24", "224.0.0.0/4", "240.0.0.0/4",
+        "::/128", "::1/128", "64:ff9b:1::/48", "100::/64", "2001::/23", "2001:db8::/32",
+        "fc00::/7", "fe80::/10", "fec0::/10", "ff00::/8",
+    )
+)  # fmt: skip
+# IPv6 forms whose last 32 bits are an IPv4 address: IPv4-compatible (::a.b.c.d), IPv4-mapped,
+# IPv4-translated (SIIT) and NAT64's well-known prefix.
+_LAST_32_BITS_IPV4 = tuple(
+    ipaddress.IPv6Network(net)
+    for net in ("::/96", "::ffff:0:0/96", "::ffff:0:0:0/96", "64:ff9b::/96")
+)
+
+
+def non_public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str | None:
+    """Why an address is not a public one (loopback, private, link-local, ...), or None.
+
+    Every IPv4 address an IPv6 one embeds (IPv4-compatible, IPv4-mapped, NAT64, 6to4, Teredo)
+    is unwrapped and checked too: ``::127.0.0.1`` or ``2002:7f00:1::`` can reach loopback.
+    """
+    if not address.is_global or any(address in net for net in _NEVER_PUBLIC):
+        return f"{address} is not a public address"
+    if isinstance(address, ipaddress.IPv6Address):
+        for embedded in _embedded_ipv4(address):
+            if why := non_public(embedded):
+                return f"{address} embeds {embedded}: {why}"
+    return None
+
+
+def _embedded_ipv4(address: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
+    embedded = []
+    if any(address in net for net in _LAST_32_BITS_IPV4):
+        embedded.append(ipaddress.IPv4Address(int(address) & 0xFFFFFFFF))
+    if address.sixtofour is not None:
+        embedded.append(address.sixtofour)
+    if address.teredo is not None:
+        embedded.extend(address.teredo)  # the Teredo server and the client behind its NAT
+    return embedded
+
+
+class _Refused(Exception):
+    """A guarded connection's host resolved to an address that is not public."""
+
+
+class _CheckingBackend(httpcore.SyncBackend):
+    """Resolves each connection's host once and connects to an address it got.
+
+    With ``public_only``, every address is checked first and the connection is refused if any
+    is not public: the address connected to is always one that was checked.
+    """
+
+    def __init__(self, *, public_only: bool) -> None:
+        self._public_only = public_only
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
+    ) -> httpcore.NetworkStream:
+        addresses = _resolve(host, port)
+        if self._public_only:
+            for address in addresses:
+                if why := non_public(ipaddress.ip_address(address.split("%", 1)[0])):
+                    raise _Refused(f"{host} resolves to a non-public address ({why})")
+        failure: httpcore.ConnectError | None = None
+        for address in addresses:
+            try:
+                return super().connect_tcp(address, port, timeout, local_address, socket_options)
+            except httpcore.ConnectError as exc:
+                failure = exc
+        assert failure is not None  # _resolve never returns no address
+        raise failure
+
+
+def _resolve(host: str, port: int) -> list[str]:
+    """The addresses of a host, once, in the resolver's order (IP literals stand for themselves)."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError) as exc:
+        raise httpcore.ConnectError(f"cannot resolve {host}: {exc}") from exc
+    addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
+    if not addresses:
+        raise httpcore.ConnectError(f"cannot resolve {host}: no address")
+    return addresses
+
+
+class _PoolTransport(httpx.HTTPTransport):
+    """httpx's own transport, over a connection pool whose network backend is ours."""
+
+    def __init__(self, backend: httpcore.NetworkBackend, limits: httpx.Limits) -> None:
+        super().__init__(limits=limits)
+        self._pool.close()
+        # httpx takes no network backend: its pool is replaced by one built the same way.
+        self._pool = httpcore.ConnectionPool(
+            ssl_context=httpx.create_ssl_context(),
+            max_connections=limits.max_connections,
+            max_keepalive_connections=limits.max_keepalive_connections,
+            keepalive_expiry=limits.keepalive_expiry,
+            network_backend=backend,
+        )
+
+
+class _GuardedTransport(httpx.BaseTransport):
+    """Two pools: one that connects only to checked public addresses, for the requests a guard
+    marked so, and one for the rest. Kept apart, a connection the unchecked pool opened is
+    never reused for a guarded request."""
+
+    def __init__(self, limits: httpx.Limits) -> None:
+        self._checked = _PoolTransport(_CheckingBackend(public_only=True), limits)
+        self._unchecked = _PoolTransport(_CheckingBackend(public_only=False), limits)
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        pool = self._checked if request.extensions.get(_PUBLIC_ONLY) else self._unchecked
+        return pool.handle_request(request)
+
+    def close(self) -> None:
+        self._checked.close()
+        self._unchecked.close()
 
 
 def fetch(
@@ -139,15 +300,17 @@ def fetch(
         headers["If-Modified-Since"] = last_modified
     current = url
     for _ in range(MAX_REDIRECTS + 1):
-        if guard is not None and (reason := guard(current)):
-            if reason.startswith(_UNRESOLVED):
-                raise FetchError(f"http: {current}: {reason}", transient=True)
-            raise FetchError(f"http: {current}: refused: {reason}", transient=False, refused=True)
+        access = Access(public_only=False) if guard is None else guard(current)
+        if access.refused:
+            raise FetchError(
+                f"http: {current}: refused: {access.refused}", transient=False, refused=True
+            )
+        get = functools.partial(_get, client, current, headers, access.public_only)
         if limiter is None:
-            result = _get(client, current, headers, max_bytes, give_up_at)
+            result = get(max_bytes, give_up_at)
         else:
             with limiter.slot(current):
-                result = _get(client, current, headers, max_bytes, give_up_at)
+                result = get(max_bytes, give_up_at)
         if isinstance(result, Fetched):
             return result
         current = urljoin(current, result)
@@ -155,11 +318,17 @@ def fetch(
 
 
 def _get(
-    client: httpx.Client, url: str, headers: dict[str, str], max_bytes: int, give_up_at: float
+    client: httpx.Client,
+    url: str,
+    headers: dict[str, str],
+    public_only: bool,
+    max_bytes: int,
+    give_up_at: float,
 ) -> Fetched | str:
     """One request: the document, or the URL a redirect points to."""
+    extensions = {_PUBLIC_ONLY: True} if public_only else None
     try:
-        with client.stream("GET", url, headers=headers) as response:
+        with client.stream("GET", url, headers=headers, extensions=extensions) as response:
             status = response.status_code
             if status in {301, 302, 303, 307, 308} and "location" in response.headers:
                 return response.headers["location"]
@@ -197,7 +366,10 @@ def _get(
                 content_type=response.headers.get("content-type", ""),
                 etag=response.headers.get("etag"),
                 last_modified=response.headers.get("last-modified"),
+                headers=dict(response.headers),
             )
+    except _Refused as exc:
+        raise FetchError(f"http: {url}: refused: {exc}", transient=False, refused=True) from exc
     except httpx.TimeoutException as exc:
         raise FetchError(f"http: {url}: timed out", transient=True) from exc
     except httpx.DecodingError as exc:

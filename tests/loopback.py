@@ -46,8 +46,8 @@ class Site:
 
 
 @contextmanager
-def serve(site: Site) -> Iterator[Site]:
-    """Serve ``site`` on a free loopback port for the duration of the block."""
+def serve(site: Site, host: str = "127.0.0.1") -> Iterator[Site]:
+    """Serve ``site`` on a free port of a loopback address for the duration of the block."""
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
@@ -91,7 +91,8 @@ def serve(site: Site) -> Iterator[Site]:
                 site.requests.append((self.path, status))
                 site.request_times.append((self.path, time.monotonic()))
             self.send_response(status)
-            self.send_header("Content-Type", content_type)
+            if content_type:  # "": the header is left out, as some servers do
+                self.send_header("Content-Type", content_type)
             if self.path in site.encodings:
                 self.send_header("Content-Encoding", site.encodings[self.path])
             if etag:
@@ -120,8 +121,8 @@ def serve(site: Site) -> Iterator[Site]:
         def log_message(self, format: str, *args: object) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    site.base_url = f"http://127.0.0.1:{server.server_address[1]}"
+    server = ThreadingHTTPServer((host, 0), Handler)
+    site.base_url = f"http://{host}:{server.server_address[1]}"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

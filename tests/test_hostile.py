@@ -109,7 +109,7 @@ def hostile() -> Iterator[Site]:
 def test_daemon_survives_hostile_feeds(hostile: Site, tmp_path: Path) -> None:
     """Every hostile feed is refused or read within bounds; internal links are never fetched."""
     for link in INTERNAL_LINKS:
-        assert link_guard(hostile.base_url + "/internal.xml", allow_private=False)(link)
+        assert link_guard(hostile.base_url + "/internal.xml", allow_private=False)(link).refused
     paths = sorted(
         [p for p in hostile.documents if p.endswith(".xml")] + ["/trickle.xml", "/loop-a.xml"]
     )

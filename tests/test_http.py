@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import gzip
+import ipaddress
+import socket
+from collections.abc import Iterator
 
 import httpx
 import pytest
 
 from monitor.errors import FetchError
-from monitor.http import USER_AGENT, fetch, link_guard, make_client
+from monitor.http import USER_AGENT, Access, fetch, link_guard, make_client, non_public
+from tests.loopback import Site, serve
 
 
 def _client(handler) -> httpx.Client:  # type: ignore[no-untyped-def]
@@ -71,40 +75,94 @@ def test_redirect_to_an_internal_address_is_refused() -> None:
 
 
 @pytest.mark.parametrize(
-    ("url", "allowed"),
+    ("url", "access"),
     [
-        ("http://feeds.example/story", True),
-        ("https://feeds.example:8443/story", True),
-        ("http://127.0.0.1/admin", False),
-        ("http://169.254.169.254/latest/meta-data/", False),
-        ("http://10.1.2.3/", False),
-        ("http://[::1]/", False),
-        ("file:///etc/passwd", False),
-        ("ftp://feeds.example/x", False),
-        ("http://93.184.215.14/page", True),
+        ("http://feeds.example/story", "any"),
+        ("http://feeds.example:80/story", "any"),
+        ("https://feeds.example/story", "public"),
+        ("http://feeds.example:8443/story", "public"),
+        ("http://news.example/story", "public"),
+        ("http://127.0.0.1/admin", "refused"),
+        ("http://169.254.169.254/latest/meta-data/", "refused"),
+        ("http://10.1.2.3/", "refused"),
+        ("http://[::1]/", "refused"),
+        ("http://[::ffff:127.0.0.1]/", "refused"),
+        ("http://[::127.0.0.1]/", "refused"),
+        ("http://[64:ff9b::a9fe:a9fe]/", "refused"),
+        ("http://[2002:a00:1::]/", "refused"),
+        ("file:///etc/passwd", "refused"),
+        ("ftp://feeds.example/x", "refused"),
+        ("http://93.184.215.14/page", "public"),
     ],
     ids=[
-        "feed-host",
-        "feed-host-port",
+        "feed-origin",
+        "feed-origin-explicit-port",
+        "feed-host-other-scheme",
+        "feed-host-other-port",
+        "other-host",
         "loopback",
         "metadata",
         "private-10",
         "ipv6-loopback",
+        "ipv4-mapped-loopback",
+        "ipv4-compatible-loopback",
+        "nat64-metadata",
+        "6to4-private",
         "file",
         "ftp",
         "public-ip",
     ],
 )
-def test_link_guard(url: str, allowed: bool) -> None:
-    """Links are fetched only over http(s), on the feed's host or at a public address."""
-    assert (link_guard("http://feeds.example/rss", allow_private=False)(url) is None) is allowed
+def test_link_guard(url: str, access: str) -> None:
+    """Links are fetched only over http(s); any address serves the feed's own origin (scheme,
+    host and port), only public ones serve the rest, and an internal address in the URL is
+    refused at once."""
+    got = link_guard("http://feeds.example/rss", allow_private=False)(url)
+    assert ("refused" if got.refused else "public" if got.public_only else "any") == access
 
 
 def test_link_guard_can_allow_private_addresses() -> None:
     """With allow_private_addresses, an intranet link is allowed; file:// never is."""
     guard = link_guard("http://feeds.example/rss", allow_private=True)
-    assert guard("http://10.1.2.3/page") is None
-    assert guard("file:///etc/passwd") is not None
+    assert guard("http://10.1.2.3/page") == Access(public_only=False)
+    assert guard("file:///etc/passwd").refused
+
+
+@pytest.mark.parametrize(
+    ("address", "public"),
+    [
+        ("93.184.215.14", True),
+        ("2606:4700::1", True),
+        ("64:ff9b::5db8:d70e", True),  # NAT64 of 93.184.215.14
+        ("2002:5db8:d70e::1", True),  # 6to4 of 93.184.215.14
+        ("127.0.0.2", False),
+        ("0.0.0.0", False),  # noqa: S104 - an address checked, not bound
+        ("100.64.0.1", False),
+        ("192.0.0.8", False),
+        ("198.18.0.1", False),
+        ("224.0.0.1", False),
+        ("255.255.255.255", False),
+        ("::", False),
+        ("::1", False),
+        ("::127.0.0.2", False),
+        ("::a9fe:a9fe", False),
+        ("::ffff:10.0.0.1", False),
+        ("::ffff:0:127.0.0.1", False),
+        ("64:ff9b::127.0.0.2", False),
+        ("64:ff9b::10.0.0.1", False),
+        ("64:ff9b:1::5db8:d70e", False),
+        ("2002:7f00:2::", False),
+        ("2002:c0a8:101::1", False),
+        ("2001:0:4136:e378:8000:63bf:80ff:fffe", False),
+        ("fe80::1", False),
+        ("fd00::1", False),
+        ("ff02::1", False),
+    ],
+)
+def test_non_public_unwraps_every_embedded_ipv4(address: str, public: bool) -> None:
+    """An address is public only if it and every IPv4 address it embeds (IPv4-compatible,
+    -mapped, -translated, NAT64, 6to4, Teredo) are."""
+    assert (non_public(ipaddress.ip_address(address)) is None) is public
 
 
 @pytest.mark.parametrize("compressed", [False, True], ids=["plain", "gzip-bomb"])
@@ -184,3 +242,127 @@ def test_malformed_urls_are_fetch_errors(url: str) -> None:
     guard = link_guard("http://feeds.example/rss", allow_private=False)
     with _client(lambda r: httpx.Response(200)) as client, pytest.raises(FetchError):
         fetch(client, url, guard=guard)
+
+
+# -- DNS rebinding: every connection goes to the address that was checked -------------------
+
+PUBLIC = "93.184.215.14"  # what rebinding names answer first; never really connected to
+
+
+@pytest.fixture(scope="module")
+def servers() -> Iterator[tuple[Site, Site]]:
+    """An internal service on 127.0.0.2 and a stand-in, on 127.0.0.1, for the public host."""
+    with serve(Site(), host="127.0.0.2") as internal, serve(Site()) as outside:
+        internal.put("/secret", "text/plain", "internal secret")
+        outside.put("/secret", "text/plain", "public page")
+        yield internal, outside
+
+
+def _resolver(
+    monkeypatch: pytest.MonkeyPatch, names: dict[str, list[list[str]]], outside: Site
+) -> list[str]:
+    """Replace the one resolution seam, ``socket.getaddrinfo``: each name gives its answers in
+    turn (the last one for ever), and the public address is routed to ``outside`` (a connect
+    resolves its address too), so no packet leaves the machine. Returns the names asked."""
+    real = socket.getaddrinfo
+    asked: list[str] = []
+    outside_port = int(outside.base_url.rsplit(":", 1)[1])
+
+    def getaddrinfo(host, port, *args, **kwargs):  # type: ignore[no-untyped-def]
+        asked.append(host)
+        if host == PUBLIC:
+            return real("127.0.0.1", outside_port, *args, **kwargs)
+        if host in names:
+            answers = names[host]
+            addresses = answers.pop(0) if len(answers) > 1 else answers[0]
+            return [info for a in addresses for info in real(a, port, *args, **kwargs)]
+        assert not ipaddress.ip_address(host).is_global, f"would connect to {host}"
+        return real(host, port, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    return asked
+
+
+def test_rebinding_name_never_reaches_the_internal_address(
+    servers: tuple[Site, Site], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A name answering a public address first and 127.0.0.2 after is resolved once per
+    connection, and the connection goes to the public address that was checked."""
+    internal, outside = servers
+    asked = _resolver(monkeypatch, {"rebind.test": [[PUBLIC], ["127.0.0.2"]]}, outside)
+    port = internal.base_url.rsplit(":", 1)[1]
+    guard = link_guard("http://feeds.test/rss", allow_private=False)
+    with make_client() as client:
+        fetched = fetch(client, f"http://rebind.test:{port}/secret", guard=guard)
+    assert fetched.body == b"public page"
+    assert fetched.url == f"http://rebind.test:{port}/secret"
+    assert asked.count("rebind.test") == 1
+    assert internal.requests == []
+
+
+def test_rebinding_redirect_hop_is_checked_and_pinned(
+    servers: tuple[Site, Site], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A redirect from the feed's own (loopback) origin to a rebinding name is re-resolved once,
+    checked and pinned; a second hop to the same name, now answering 127.0.0.2, is refused."""
+    internal, outside = servers
+    _resolver(monkeypatch, {"rebind.test": [[PUBLIC], ["127.0.0.2"]]}, outside)
+    port = internal.base_url.rsplit(":", 1)[1]
+    with serve(Site()) as feed_site:
+        feed_site.redirects["/go"] = f"http://rebind.test:{port}/secret"
+        guard = link_guard(feed_site.base_url + "/rss", allow_private=False)
+        with make_client() as client:
+            assert fetch(client, feed_site.base_url + "/go", guard=guard).body == b"public page"
+        with make_client() as client, pytest.raises(FetchError, match="refused") as raised:
+            fetch(client, feed_site.base_url + "/go", guard=guard)
+    assert raised.value.refused
+    assert not raised.value.transient
+    assert internal.requests == []
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "127.0.0.2",
+        "::ffff:127.0.0.2",
+        "::127.0.0.2",
+        "64:ff9b::7f00:2",
+        "64:ff9b:1::7f00:2",
+        "2002:7f00:2::1",
+        "fe80::1",
+    ],
+)
+def test_name_resolving_to_an_internal_address_is_refused(
+    servers: tuple[Site, Site], monkeypatch: pytest.MonkeyPatch, address: str
+) -> None:
+    """A link whose name resolves to an internal address, in any IPv6 wrapping, is refused
+    before any connection, as a permanent refusal naming the address."""
+    internal, outside = servers
+    _resolver(monkeypatch, {"inside.test": [[address]]}, outside)
+    port = internal.base_url.rsplit(":", 1)[1]
+    guard = link_guard("http://feeds.test/rss", allow_private=False)
+    with make_client() as client, pytest.raises(FetchError, match="non-public") as raised:
+        fetch(client, f"http://inside.test:{port}/secret", guard=guard)
+    assert raised.value.refused
+    assert internal.requests == []
+
+
+def test_another_port_of_the_feeds_host_is_not_exempt(servers: tuple[Site, Site]) -> None:
+    """The feed's own origin may be internal; another port of the same host is another service,
+    and is refused (by address, and by name when the name resolves to loopback)."""
+    internal, _ = servers
+    with serve(Site(), host="127.0.0.2") as feed_site:
+        feed_site.put("/story", "text/html", "<p>story</p>")
+        guard = link_guard(feed_site.base_url + "/rss", allow_private=False)
+        with make_client() as client:
+            assert fetch(client, feed_site.base_url + "/story", guard=guard).status == 200
+            with pytest.raises(FetchError, match="refused"):
+                fetch(client, internal.base_url + "/secret", guard=guard)
+    with serve(Site(), host="127.0.0.1") as feed_site, make_client() as client:
+        guard = link_guard(
+            feed_site.base_url.replace("127.0.0.1", "localhost"), allow_private=False
+        )
+        other = "http://localhost:" + internal.base_url.rsplit(":", 1)[1] + "/secret"
+        with pytest.raises(FetchError, match="non-public"):
+            fetch(client, other, guard=guard)
+    assert internal.requests == []
