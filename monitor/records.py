@@ -65,6 +65,7 @@ class ParsedFeed:
     title: str
     items: tuple[FeedItem, ...]
     warning: str | None  # why feedparser found the document ill-formed, if it did
+    undated: tuple[str, ...] = ()  # entries whose date was set aside as impossible, and why
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,7 +25,7 @@ from monitor.pipeline.feeds import parse_feed
 from monitor.pipeline.relevance import may_name_a_base
 from monitor.pipeline.rules import Ruleset
 from monitor.process import AlertPolicy, Processed, process_article
-from monitor.records import Article, Rejected
+from monitor.records import Article, ParsedFeed, Rejected
 from monitor.settings import HttpSettings
 from monitor.store import Store
 from monitor.store import feeds as feed_store
@@ -77,7 +77,13 @@ def refresh_feed(
                 deadline_s=http.deadline_s,
                 guard=link_guard(feed.url, allow_private=http.allow_private_addresses),
             )
-            parsed = None if fetched.not_modified else parse_feed(fetched.body, feed_url=feed.url)
+            parsed = (
+                None
+                if fetched.not_modified
+                else parse_feed(
+                    fetched.body, feed_url=fetched.url, headers=fetched.headers, now=now
+                )
+            )
         except (FetchError, FeedParseError) as exc:
             return _poll_failed(feed, store, now, exc)
         except Exception as exc:
@@ -96,14 +102,27 @@ def refresh_feed(
                 last_modified=fetched.last_modified,
                 now=now,
                 interval_s=feed.interval_s,
-                warning=parsed.warning if parsed is not None else None,
+                warning=_warning(parsed),
             )
         if parsed is not None and parsed.warning:
             log.info("feed_ill_formed", warning=parsed.warning[:300])
+        for problem in parsed.undated if parsed is not None else ():
+            log.warning("feed_entry_date_ignored", problem=problem)
         log.info("feed_refreshed", not_modified=fetched.not_modified, new_items=new_items)
         return Refreshed(feed.id, fetched.not_modified, new_items, None)
     finally:
         structlog.contextvars.unbind_contextvars("feed_id", "feed_url")
+
+
+def _warning(parsed: ParsedFeed | None) -> str | None:
+    """What the feed's row shows of a poll that worked: feedparser's warning, else the first
+    entry date set aside."""
+    if parsed is None:
+        return None
+    if parsed.warning or not parsed.undated:
+        return parsed.warning
+    more = len(parsed.undated) - 1
+    return parsed.undated[0] + (f" (and {more} more)" if more else "")
 
 
 def _poll_failed(feed: FeedState, store: Store, now: datetime, exc: Exception) -> Refreshed:

@@ -7,6 +7,7 @@ from email.utils import format_datetime
 
 import httpx
 import pytest
+from structlog.testing import capture_logs
 
 from monitor.http import make_client
 from monitor.pipeline.rules import Ruleset
@@ -18,6 +19,7 @@ from monitor.store import Store
 from monitor.store import events as event_store
 from monitor.store import feeds as feed_store
 from monitor.store import items as item_store
+from tests.loopback import Site, serve
 
 NOW = datetime(2024, 1, 28, 15, 0, tzinfo=UTC)
 HTTP = HttpSettings()
@@ -242,3 +244,97 @@ def test_page_that_repeats_another_article_falls_back_to_the_entry(
     with store.begin() as conn:
         bases = sorted(e.base_id for e in event_store.list_events(conn))
     assert bases == ["ain-al-asad", "harir"]
+
+
+# -- feeds over real HTTP: the response's charset, media type and entry dates ----------------
+
+
+def _poll_loopback(
+    store: Store, content_type: str, body: bytes
+) -> tuple[feed_store.FeedState, list[item_store.PendingItem]]:
+    """Serve ``body`` as ``content_type`` on loopback, poll it once, and claim what it queued."""
+    with serve(Site()) as site:
+        site.put("/rss", content_type, body)
+        with store.begin() as conn:
+            (state,) = feed_store.sync_feeds(conn, [(site.base_url + "/rss", "x", 60.0)], now=NOW)
+        with make_client() as client:
+            refresh_feed(state, client=client, store=store, now=NOW, http=HTTP)
+    state = _state(store)
+    with store.begin() as conn:
+        return state, item_store.claim_items(conn, now=NOW, limit=10, lease_s=60)
+
+
+def _feed_of(*titles_and_dates: tuple[str, str]) -> str:
+    items = "".join(
+        f"<item><title>{title}</title><link>http://news.example/{i}</link>"
+        f'<guid isPermaLink="false">g{i}</guid>'
+        f"<pubDate>{date}</pubDate></item>"
+        for i, (title, date) in enumerate(titles_and_dates)
+    )
+    return (
+        f'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>{items}</channel></rss>'
+    )
+
+
+@pytest.mark.parametrize(
+    ("charset", "title"),
+    [
+        ("windows-1256", "صواريخ تضرب قاعدة حرير الجوية"),
+        ("koi8-r", "Ракеты ударили по авиабазе Харир"),
+    ],
+)
+def test_a_charset_given_only_by_the_http_header_decodes_titles(
+    store: Store, charset: str, title: str
+) -> None:
+    """A feed whose encoding only its Content-Type names is read in that encoding, and a
+    healthy feed leaves no error on its row."""
+    body = _feed_of((title, format_datetime(NOW))).encode(charset)
+    state, queued = _poll_loopback(store, f"application/rss+xml; charset={charset}", body)
+    assert [p.item.title for p in queued] == [title]
+    assert (state.error_count, state.last_error) == (0, None)
+
+
+@pytest.mark.parametrize(
+    ("content_type", "warning"),
+    [
+        (
+            "text/html; charset=utf-8",
+            "NonXMLContentType: text/html; charset=utf-8 is not an XML media type",
+        ),
+        ("text/plain", "NonXMLContentType: text/plain is not an XML media type"),
+        ("", "NonXMLContentType: no Content-type specified"),
+    ],
+    ids=["text-html", "text-plain", "no-content-type"],
+)
+def test_a_feed_served_with_a_wrong_media_type_is_read_and_says_so(
+    store: Store, content_type: str, warning: str
+) -> None:
+    """A feed served as HTML, plain text or with no type is read all the same (as feedparser
+    does), and its row says what the server got wrong."""
+    body = _feed_of(("Rockets hit Harir air base", format_datetime(NOW))).encode()
+    state, queued = _poll_loopback(store, content_type, body)
+    assert [p.item.title for p in queued] == ["Rockets hit Harir air base"]
+    assert state.error_count == 0
+    assert state.last_error == f"warning: {warning}"
+
+
+def test_impossible_entry_dates_are_set_aside_and_logged(store: Store) -> None:
+    """Entries dated 2199, 1900 or year 0 are queued undated (read at fetch time), each named
+    once in the log, and the feed's row says so; a believable date is kept."""
+    body = _feed_of(
+        ("far future", "Sat, 01 Jan 2199 10:00:00 GMT"),
+        ("long ago", "Mon, 01 Jan 1900 10:00:00 GMT"),
+        ("year zero", "Mon, 01 Jan 0000 00:00:00 GMT"),
+        ("today", format_datetime(NOW)),
+    ).encode()
+    with capture_logs() as logs:
+        state, queued = _poll_loopback(store, "application/rss+xml", body)
+    dates = {p.item.title: p.item.published_at for p in queued}
+    assert dates == {"far future": None, "long ago": None, "year zero": None, "today": NOW}
+    ignored = [e["problem"] for e in logs if e["event"] == "feed_entry_date_ignored"]
+    assert ignored == [
+        "entry 'g0': date 'Sat, 01 Jan 2199 10:00:00 GMT' is in the future",
+        "entry 'g1': date 'Mon, 01 Jan 1900 10:00:00 GMT' is before 1990",
+        "entry 'g2': date 'Mon, 01 Jan 0000 00:00:00 GMT' is not a readable date",
+    ]
+    assert state.last_error == f"warning: {ignored[0]} (and 2 more)"

@@ -1,16 +1,26 @@
-"""Day expressions in news text, resolved against the publication date.
+"""Day expressions in news text, resolved against the publication date; and which
+publication dates are believable at all.
 
 ``find_days`` finds the expressions in folded text ("sunday night", "october 31, 2023",
 "this tuesday (7)", "yesterday"); ``resolve_day`` turns one into a calendar day, or None when
 the text does not fix it (a weekday or "yesterday" with no publication date, a month and day
 with no year and no publication date). A careful reader never guesses, and neither does this.
+``plausible_published`` is the one range check for a publication date, wherever it was read
+(a feed entry, a corpus record).
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
+
+# Publication dates outside [EARLIEST_PUBLISHED, now + CLOCK_SKEW] are publishers' mistakes
+# (a CMS default of 1900 or year 0, a typo of 2199): an attack dated by one would be alerted on
+# a day it did not happen. A day of skew covers clocks that run ahead and local times labelled
+# as UTC (at most 14 hours off).
+EARLIEST_PUBLISHED = datetime(1990, 1, 1, tzinfo=UTC)
+CLOCK_SKEW = timedelta(days=1)
 
 MONTHS = {
     "january": 1,
@@ -246,3 +256,13 @@ def _safe_date(year: int, month: int, day: int) -> date | None:
         return date(year, month, day)
     except ValueError:
         return None
+
+
+def plausible_published(dt: datetime, now: datetime) -> datetime | None:
+    """``dt`` when an article read at ``now`` can have been published then, else None.
+
+    Believable means from 1990 to a day after ``now`` (see CLOCK_SKEW). A date without a UTC
+    offset is taken as UTC for the check and returned as it came.
+    """
+    aware = dt if dt.tzinfo is not None else dt.replace(tzinfo=UTC)
+    return dt if EARLIEST_PUBLISHED <= aware <= now + CLOCK_SKEW else None

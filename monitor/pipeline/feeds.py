@@ -3,27 +3,99 @@
 from __future__ import annotations
 
 import calendar
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
+from urllib.parse import urljoin
 
 import feedparser
 
 from monitor.errors import FeedParseError
+from monitor.pipeline.dates import EARLIEST_PUBLISHED, plausible_published
 from monitor.pipeline.dedup import item_key
 from monitor.records import FeedItem, ParsedFeed
 
+# The response headers feedparser reads: the charset and media type, the base URI, the language.
+_HEADERS = ("content-type", "content-location", "content-language")
+_RFC822_YEAR = re.compile(r"\b\d{1,2}\s+[a-z]{3,}\.?\s+(\d+)\b", re.IGNORECASE)
 
-def parse_feed(body: bytes, *, feed_url: str) -> ParsedFeed:
-    """The entries of a feed document; FeedParseError when it is not a feed at all."""
-    parsed = feedparser.parse(body, response_headers={"content-location": feed_url})
+
+def parse_feed(
+    body: bytes, *, feed_url: str, headers: Mapping[str, str], now: datetime
+) -> ParsedFeed:
+    """The entries of a feed document; FeedParseError when it is not a feed at all.
+
+    ``headers`` are the HTTP response's (lower-case names). feedparser decodes by the charset
+    of Content-Type as HTTP and XML require (a koi8-r feed that says so only there is read
+    right), resolves links against Content-Location or else ``feed_url``, and warns of a media
+    type that is not XML. An entry dated outside what ``plausible_published`` believes (2199,
+    1900, year 0) is read as undated, and ``ParsedFeed.undated`` says which and why.
+    """
+    given = {name: headers[name] for name in _HEADERS if name in headers}
+    given["content-location"] = urljoin(feed_url, given.get("content-location", ""))
+    parsed = feedparser.parse(body, response_headers=given)
     warning = None
     if parsed.get("bozo"):
         warning = f"{type(parsed.get('bozo_exception')).__name__}: {parsed.get('bozo_exception')}"
     if not parsed.entries and not parsed.get("version"):
         raise FeedParseError(f"feeds: {feed_url}: not a feed ({warning or 'no entries'})")
-    items = tuple(_item(entry) for entry in parsed.entries)
-    return ParsedFeed(title=parsed.feed.get("title", ""), items=items, warning=warning)
+    read = [_item(entry, now) for entry in parsed.entries]
+    return ParsedFeed(
+        title=parsed.feed.get("title", ""),
+        items=tuple(r.item for r in read),
+        warning=warning,
+        undated=tuple(r.date_problem for r in read if r.date_problem),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Read:
+    item: FeedItem
+    date_problem: str | None  # why the entry's date was set aside
+
+
+def _item(entry: Any, now: datetime) -> _Read:
+    content = entry.get("content") or []
+    summary = content[0].get("value", "") if content else entry.get("summary", "")
+    title = entry.get("title", "") or ""
+    summary = summary if isinstance(summary, str) else ""
+    link = entry.get("link")
+    if not isinstance(link, str):
+        link = None
+    key = item_key(entry.get("id"), link, title, summary)
+    field = "published" if entry.get("published") else "updated"
+    written = entry.get(field)
+    read = _read_date(written, entry.get(f"{field}_parsed"))
+    published = None if read is None else plausible_published(read, now)
+    problem = None
+    if written and published is None:
+        why = (
+            "is not a readable date"
+            if read is None
+            else f"is before {EARLIEST_PUBLISHED.year}"
+            if read < EARLIEST_PUBLISHED
+            else "is in the future"
+        )
+        problem = (
+            f"entry {entry.get('id') or link or title[:80]!r}: date {str(written)[:60]!r} {why}"
+        )
+    item = FeedItem(key=key, link=link, title=title, summary=summary, published_at=published)
+    return _Read(item, problem)
+
+
+def _read_date(written: object, stamp: Any) -> datetime | None:
+    """An entry's date: in the publisher's own offset when the text has one (RFC 822 or ISO),
+    else feedparser's reading of it in UTC; None when neither reads."""
+    local = _local_time(written)
+    if local is not None or stamp is None:
+        return local
+    try:
+        return datetime.fromtimestamp(calendar.timegm(stamp), tz=UTC)
+    except (ValueError, OverflowError, OSError):
+        return None  # "0000-01-01"
 
 
 def _local_time(text: object) -> datetime | None:
@@ -32,35 +104,12 @@ def _local_time(text: object) -> datetime | None:
         return None
     try:
         stamp = parsedate_to_datetime(text)
+        year = _RFC822_YEAR.search(text)
+        if year and len(year[1]) > 2 and int(year[1]) != stamp.year:
+            return None  # "01 Jan 0000": the two-digit-year rule made it 2000
     except (TypeError, ValueError, IndexError):
         try:
             stamp = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
         except ValueError:
             return None
-    return stamp if stamp.tzinfo is not None and 1900 <= stamp.year <= 2200 else None
-
-
-def _item(entry: Any) -> FeedItem:
-    content = entry.get("content") or []
-    summary = content[0].get("value", "") if content else entry.get("summary", "")
-    title = entry.get("title", "") or ""
-    summary = summary if isinstance(summary, str) else ""
-    published = _local_time(entry.get("published") or entry.get("updated"))
-    stamp = entry.get("published_parsed") or entry.get("updated_parsed")
-    if published is None and stamp is not None:
-        try:
-            published = datetime.fromtimestamp(calendar.timegm(stamp), tz=UTC)
-        except (ValueError, OverflowError, OSError):
-            published = None  # "0000-01-01": no date rather than no feed
-        if published is not None and not 1900 <= published.year <= 2200:
-            published = None
-    link = entry.get("link")
-    if not isinstance(link, str):
-        link = None
-    return FeedItem(
-        key=item_key(entry.get("id"), link, title, summary),
-        link=link,
-        title=title,
-        summary=summary,
-        published_at=published,
-    )
+    return stamp if stamp.tzinfo is not None else None

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 
-from monitor.pipeline.dates import DayMention, find_days, resolve_day
+from monitor.pipeline.dates import DayMention, find_days, plausible_published, resolve_day
+from monitor.pipeline.extract import extract_article
 from monitor.pipeline.sentences import fold
+from monitor.records import Rejected
 
 # 2023-11-05 was a Sunday, 2023-11-07 a Tuesday.
 SUNDAY = date(2023, 11, 5)
@@ -183,3 +185,40 @@ def test_modal_may_is_not_a_month(text: str) -> None:
 def test_december_mentioned_in_january_is_last_month() -> None:
     """'December 30' read on January 2 is the previous year's December."""
     assert resolve_day(_only_mention("december 30"), date(2024, 1, 2)) == date(2023, 12, 30)
+
+
+NOW = datetime(2024, 2, 1, 12, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("published", "kept"),
+    [
+        (datetime(2024, 1, 31, tzinfo=UTC), True),
+        (datetime(2024, 2, 2, 11, tzinfo=UTC), True),  # a day of clock skew
+        (datetime(2024, 2, 2, 13, tzinfo=UTC), False),
+        (datetime(2199, 1, 1, tzinfo=UTC), False),
+        (datetime(1990, 1, 1, tzinfo=UTC), True),
+        (datetime(1989, 12, 31, tzinfo=UTC), False),
+        (datetime(1900, 1, 1, tzinfo=UTC), False),
+        (datetime(1, 1, 1, tzinfo=UTC), False),
+        (datetime(2024, 1, 31), True),  # noqa: DTZ001 - no offset: taken as UTC
+        (datetime(2199, 1, 1), False),  # noqa: DTZ001
+    ],
+)
+def test_plausible_published(published: datetime, kept: bool) -> None:
+    """A publication date is believed from 1990 to a day after now, and returned unchanged."""
+    assert plausible_published(published, NOW) == (published if kept else None)
+
+
+@pytest.mark.parametrize("date_text", ["2199-01-01T10:00:00Z", "1900-01-01", "0000-01-01"])
+def test_an_impossible_page_date_leaves_the_page_undated(date_text: str) -> None:
+    """A page whose metadata dates it 2199, 1900 or year 0 is read as undated (the extractor's
+    date finder keeps only dates up to today), so the entry's or fetch's date stands."""
+    text = "Rockets hit the base near the city on Monday, officials said. " * 5
+    page = (
+        f"<html><head><meta property='article:published_time' content='{date_text}'></head>"
+        f"<body><article><h1>T</h1><p>{text}</p></article></body></html>"
+    )
+    article = extract_article(page, url="http://x.example/a")
+    assert not isinstance(article, Rejected)
+    assert (article.published_at, article.published_source) == (None, "none")
