@@ -19,6 +19,7 @@ import hashlib
 import hmac
 import ipaddress
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -245,12 +246,12 @@ def _resolve(host: str, port: int) -> list[str]:
 class _PoolTransport(httpx.HTTPTransport):
     """httpx's own transport, over a connection pool whose network backend is ours."""
 
-    def __init__(self, backend: httpcore.NetworkBackend, limits: httpx.Limits) -> None:
-        super().__init__(limits=limits)
-        self._pool.close()
-        # httpx takes no network backend: its pool is replaced by one built the same way.
+    def __init__(
+        self, backend: httpcore.NetworkBackend, limits: httpx.Limits, tls: ssl.SSLContext
+    ) -> None:
+        # httpx's __init__ only builds this pool, and takes no network backend: built here.
         self._pool = httpcore.ConnectionPool(
-            ssl_context=httpx.create_ssl_context(),
+            ssl_context=tls,
             max_connections=limits.max_connections,
             max_keepalive_connections=limits.max_keepalive_connections,
             keepalive_expiry=limits.keepalive_expiry,
@@ -264,8 +265,9 @@ class _GuardedTransport(httpx.BaseTransport):
     never reused for a guarded request."""
 
     def __init__(self, limits: httpx.Limits) -> None:
-        self._checked = _PoolTransport(_CheckingBackend(public_only=True), limits)
-        self._unchecked = _PoolTransport(_CheckingBackend(public_only=False), limits)
+        tls = httpx.create_ssl_context()  # verifies certificates for the URL's host name
+        self._checked = _PoolTransport(_CheckingBackend(public_only=True), limits, tls)
+        self._unchecked = _PoolTransport(_CheckingBackend(public_only=False), limits, tls)
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         pool = self._checked if request.extensions.get(_PUBLIC_ONLY) else self._unchecked

@@ -5,7 +5,11 @@ from __future__ import annotations
 import gzip
 import ipaddress
 import socket
+import ssl
+import subprocess
+import threading
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 import pytest
@@ -366,3 +370,61 @@ def test_another_port_of_the_feeds_host_is_not_exempt(servers: tuple[Site, Site]
         with pytest.raises(FetchError, match="non-public"):
             fetch(client, other, guard=guard)
     assert internal.requests == []
+
+
+@pytest.fixture(scope="module")
+def tls_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int]]:
+    """An HTTPS server on 127.0.0.1 whose certificate (self-signed, made by openssl) names
+    feeds.test only; yields the certificate's path and the port."""
+    folder = tmp_path_factory.mktemp("tls")
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+         "-keyout", str(key), "-out", str(cert), "-subj", "/CN=feeds.test",
+         "-addext", "subjectAltName=DNS:feeds.test"],
+        check=True, capture_output=True,
+    )  # fmt: skip
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"ok")
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield str(cert), server.server_address[1]
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.mark.parametrize(("name", "verified"), [("feeds.test", True), ("other.test", False)])
+def test_tls_verifies_the_name_while_connecting_to_the_resolved_address(
+    tls_server: tuple[str, int], monkeypatch: pytest.MonkeyPatch, name: str, verified: bool
+) -> None:
+    """The connection goes to the address resolved once, while TLS sends and verifies the
+    URL's host name: a certificate for another name is refused."""
+    cert, port = tls_server
+    monkeypatch.setenv("SSL_CERT_FILE", cert)
+    real = socket.getaddrinfo
+    monkeypatch.setattr(
+        socket,
+        "getaddrinfo",
+        lambda host, *a, **k: real("127.0.0.1" if host == name else host, *a, **k),
+    )
+    url = f"https://{name}:{port}/rss"
+    with make_client() as client:
+        if verified:
+            assert fetch(client, url, guard=link_guard(url, allow_private=False)).body == b"ok"
+        else:
+            with pytest.raises(FetchError, match="CERTIFICATE_VERIFY_FAILED"):
+                fetch(client, url, guard=link_guard(url, allow_private=False))
