@@ -113,7 +113,7 @@ def link_guard(feed_url: str, *, allow_private: bool) -> Guard:
 
     A compromised feed must not make the monitor fetch internal services (169.254.169.254,
     127.0.0.1, 10.0.0.0/8, file://). Names are checked when connecting, not here (see
-    ``_CheckingBackend``); an address written in the URL is refused here at once.
+    ``_ResolveOnceBackend``); an address written in the URL is refused here at once.
     """
     feed_origin = _origin(feed_url)
 
@@ -136,8 +136,7 @@ def link_guard(feed_url: str, *, allow_private: bool) -> Guard:
             if len(host) > 253 or any(len(label) > 63 for label in host.split(".")):
                 return Access(refused=f"{host[:80]}...: not a valid host name (too long)")
             return Access()  # a name: its addresses are checked when connecting
-        why = non_public(literal)
-        return Access(refused=f"{host} is a non-public address ({why})" if why else None)
+        return Access(refused=non_public(literal))
 
     return check
 
@@ -175,11 +174,11 @@ def non_public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str | 
     is unwrapped and checked too: ``::127.0.0.1`` or ``2002:7f00:1::`` can reach loopback.
     """
     if not address.is_global or any(address in net for net in _NEVER_PUBLIC):
-        return f"{address} is not a public address"
+        return f"{address}, not a public address"
     if isinstance(address, ipaddress.IPv6Address):
         for embedded in _embedded_ipv4(address):
             if why := non_public(embedded):
-                return f"{address} embeds {embedded}: {why}"
+                return f"{address}, which embeds {why}"
     return None
 
 
@@ -198,7 +197,7 @@ class _Refused(Exception):
     """A guarded connection's host resolved to an address that is not public."""
 
 
-class _CheckingBackend(httpcore.SyncBackend):
+class _ResolveOnceBackend(httpcore.SyncBackend):
     """Resolves each connection's host once and connects to an address it got.
 
     With ``public_only``, every address is checked first and the connection is refused if any
@@ -220,7 +219,7 @@ class _CheckingBackend(httpcore.SyncBackend):
         if self._public_only:
             for address in addresses:
                 if why := non_public(ipaddress.ip_address(address.split("%", 1)[0])):
-                    raise _Refused(f"{host} resolves to a non-public address ({why})")
+                    raise _Refused(f"{host} resolves to {why}")
         failure: httpcore.ConnectError | None = None
         for address in addresses:
             try:
@@ -266,8 +265,8 @@ class _GuardedTransport(httpx.BaseTransport):
 
     def __init__(self, limits: httpx.Limits) -> None:
         tls = httpx.create_ssl_context()  # verifies certificates for the URL's host name
-        self._checked = _PoolTransport(_CheckingBackend(public_only=True), limits, tls)
-        self._unchecked = _PoolTransport(_CheckingBackend(public_only=False), limits, tls)
+        self._checked = _PoolTransport(_ResolveOnceBackend(public_only=True), limits, tls)
+        self._unchecked = _PoolTransport(_ResolveOnceBackend(public_only=False), limits, tls)
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         pool = self._checked if request.extensions.get(_PUBLIC_ONLY) else self._unchecked

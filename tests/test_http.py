@@ -345,7 +345,7 @@ def test_name_resolving_to_an_internal_address_is_refused(
     _resolver(monkeypatch, {"inside.test": [[address]]}, outside)
     port = internal.base_url.rsplit(":", 1)[1]
     guard = link_guard("http://feeds.test/rss", allow_private=False)
-    with make_client() as client, pytest.raises(FetchError, match="non-public") as raised:
+    with make_client() as client, pytest.raises(FetchError, match="not a public address") as raised:
         fetch(client, f"http://inside.test:{port}/secret", guard=guard)
     assert raised.value.refused
     assert internal.requests == []
@@ -367,7 +367,7 @@ def test_another_port_of_the_feeds_host_is_not_exempt(servers: tuple[Site, Site]
             feed_site.base_url.replace("127.0.0.1", "localhost"), allow_private=False
         )
         other = "http://localhost:" + internal.base_url.rsplit(":", 1)[1] + "/secret"
-        with pytest.raises(FetchError, match="non-public"):
+        with pytest.raises(FetchError, match="not a public address"):
             fetch(client, other, guard=guard)
     assert internal.requests == []
 
