@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import calendar
+import re
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -16,7 +17,9 @@ from monitor.records import FeedItem, ParsedFeed
 
 def parse_feed(body: bytes, *, feed_url: str) -> ParsedFeed:
     """The entries of a feed document; FeedParseError when it is not a feed at all."""
-    parsed = feedparser.parse(body, response_headers={"content-location": feed_url})
+    parsed = feedparser.parse(
+        _without_bad_charrefs(body), response_headers={"content-location": feed_url}
+    )
     warning = None
     if parsed.get("bozo"):
         warning = f"{type(parsed.get('bozo_exception')).__name__}: {parsed.get('bozo_exception')}"
@@ -24,6 +27,24 @@ def parse_feed(body: bytes, *, feed_url: str) -> ParsedFeed:
         raise FeedParseError(f"feeds: {feed_url}: not a feed ({warning or 'no entries'})")
     items = tuple(_item(entry) for entry in parsed.entries)
     return ParsedFeed(title=parsed.feed.get("title", ""), items=items, warning=warning)
+
+
+_CHARREF = re.compile(rb"&#([xX][0-9a-fA-F]+|[0-9]+);")
+
+
+def _without_bad_charrefs(body: bytes) -> bytes:
+    """``body`` with each character reference to no character (a surrogate, past U+10FFFF)
+    replaced by U+FFFD. feedparser's lenient parser raises on one, which would fail the whole
+    feed for one entry's title."""
+    return _CHARREF.sub(_checked_charref, body)
+
+
+def _checked_charref(match: re.Match[bytes]) -> bytes:
+    digits = match.group(1).lstrip(b"xX0") or b"0"
+    if len(digits) > 7:  # past U+10FFFF in either base (and too long for int() to read)
+        return b"&#xFFFD;"
+    code = int(digits, 16) if match.group(1)[:1] in b"xX" else int(digits)
+    return match.group(0) if code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF else b"&#xFFFD;"
 
 
 def _local_time(text: object) -> datetime | None:
