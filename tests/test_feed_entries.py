@@ -126,17 +126,21 @@ def test_entries_a_database_would_refuse_are_stored_cleaned_beside_the_attack(
         Entry("surrogate", "Markets &#xD800; &#xDE00; today", f"{site.base_url}/m"),
         Entry("beyond", "Sport &#1114112; &#99999999999999999999999;", f"{site.base_url}/s"),
         Entry("long", "A long link", long_link),
+        Entry("arabic", "A long Arabic slug", f"{site.base_url}/{'هجوم-' * 300}"),
         Entry("attack", "Rockets hit Harir air base", f"{site.base_url}/attack", ATTACK),
     ]
     with capture_logs() as logs:
         result = _poll(store, client, site, entries)
-    assert (result.error, result.new_items) == (None, 5)
-    rows = {row.link: row for row in _rows(store)}
+    assert (result.error, result.new_items) == (None, 6)
+    rows = {row.link or row.title: row for row in _rows(store)}
     assert rows[f"{site.base_url}/attack"].summary == ATTACK
     assert rows[f"{site.base_url}/w"].title == "Weather update"
     assert rows[f"{site.base_url}/w"].summary == "calm skies"
     assert rows[f"{site.base_url}/m"].title == "Markets \ufffd \ufffd today"
-    assert rows[None].title == "A long link"  # read from its own text, its link dropped
+    assert {row.title for row in rows.values() if row.link is None} == {
+        "A long link",  # read from their own text, their links dropped
+        "A long Arabic slug",
+    }
     assert [e["event"] for e in logs if e["log_level"] == "warning"] == []
     assert any(e["event"] == "feed_entry_trimmed" for e in logs)
     with store.begin() as conn:

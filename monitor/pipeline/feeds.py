@@ -17,12 +17,14 @@ from monitor.records import FeedItem, ParsedFeed
 
 def parse_feed(body: bytes, *, feed_url: str) -> ParsedFeed:
     """The entries of a feed document; FeedParseError when it is not a feed at all."""
-    parsed = feedparser.parse(
-        _without_bad_charrefs(body), response_headers={"content-location": feed_url}
-    )
+    readable = _without_bad_charrefs(body)
+    parsed = feedparser.parse(readable, response_headers={"content-location": feed_url})
     warning = None
     if parsed.get("bozo"):
         warning = f"{type(parsed.get('bozo_exception')).__name__}: {parsed.get('bozo_exception')}"
+    if readable != body:
+        note = "references to no character (a surrogate, past U+10FFFF) read as U+FFFD"
+        warning = f"{warning}; {note}" if warning else note
     if not parsed.entries and not parsed.get("version"):
         raise FeedParseError(f"feeds: {feed_url}: not a feed ({warning or 'no entries'})")
     items = tuple(_item(entry) for entry in parsed.entries)

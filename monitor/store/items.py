@@ -15,6 +15,7 @@ from typing import cast
 from sqlalchemy import Connection, Table, delete, func, select, update
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, SQLAlchemyError, StatementError
 
+from monitor.pipeline.dedup import canonical_url
 from monitor.records import FeedItem
 from monitor.store._sql import first_line, fits, insert_ignore, release_pending_leases
 from monitor.store.schema import FeedRow, ItemRow
@@ -85,9 +86,12 @@ def _mark_seen(conn: Connection, feed_id: int, keys: Sequence[str], *, now: date
 
 
 def _fit(item: FeedItem) -> tuple[FeedItem, str | None]:
-    """The entry bounded to its columns. An over-long link is dropped, not cut (a cut link
-    names another page): the entry is then read from its own text."""
-    if item.link is None or fits(_items.c.link, item.link):
+    """The entry bounded to its columns. A link too long for its column, or whose canonical
+    form (percent-encoded: an Arabic slug grows sixfold) is too long for the article's, is
+    dropped, not cut (a cut link names another page): the entry is read from its own text."""
+    if item.link is None or (
+        fits(_items.c.link, item.link) and fits(_items.c.link, canonical_url(item.link))
+    ):
         return item, None
     return replace(item, link=None), f"link of {len(item.link)} characters dropped (too long)"
 

@@ -89,3 +89,4 @@ def test_reference_to_no_character_spoils_only_its_entry(reference: bytes) -> No
     )
     parsed = parse_feed(document, feed_url="http://x.example/rss")
     assert [item.title for item in parsed.items] == ["A \ufffd B", "Rockets hit Harir"]
+    assert "references to no character" in (parsed.warning or "")
