@@ -124,16 +124,17 @@ def _store_entries(
         log.warning("feed_guid_repeated", detail=note[:300])
     added = item_store.add_items(conn, feed_id, items, now=now)
     for item, reason in added.skipped:
-        log.warning("feed_entry_skipped", item_key=item.key, url=_shown(item.link), reason=reason)
+        log.warning(
+            "feed_entry_skipped", item_key=item.key, url=(item.link or "")[:300], reason=reason
+        )
     for item, reason in added.trimmed:
         log.info("feed_entry_trimmed", item_key=item.key, title=item.title[:200], reason=reason)
-    problems = [parsed.warning or ""] + [note for note in repeats]
-    problems += [f"entry {item.key[:12]} skipped: {reason}" for item, reason in added.skipped]
+    problems = [
+        parsed.warning or "",
+        *repeats,
+        *(f"entry {item.key[:12]} skipped: {reason}" for item, reason in added.skipped),
+    ]
     return added.new, "; ".join(p for p in problems if p) or None
-
-
-def _shown(link: str | None) -> str | None:
-    return None if link is None else link[:300]
 
 
 def _forget_items(feed_id: int, store: Store, *, before: datetime) -> None:
