@@ -92,6 +92,7 @@ class _Daemon:
                 now=now,
                 http=self.settings.http,
                 limiter=self.limiter,
+                retention_s=self.settings.item_retention_s,
             )
         except Exception as exc:
             log.exception("feed_poll_crashed", feed_id=feed_id)

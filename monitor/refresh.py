@@ -17,8 +17,9 @@ from datetime import datetime, timedelta
 import httpx
 import structlog
 
-from monitor.errors import FeedParseError, FetchError
+from monitor.errors import FeedParseError, FetchError, StoreError
 from monitor.http import HostLimiter, fetch, link_guard
+from monitor.pipeline.dedup import distinct_items
 from monitor.pipeline.detect import detect_events
 from monitor.pipeline.extract import extract_article
 from monitor.pipeline.feeds import parse_feed
@@ -27,7 +28,7 @@ from monitor.pipeline.rules import Ruleset
 from monitor.process import AlertPolicy, Processed, process_article
 from monitor.records import Article, ParsedFeed, Rejected
 from monitor.settings import HttpSettings
-from monitor.store import Store
+from monitor.store import Store, Transaction
 from monitor.store import feeds as feed_store
 from monitor.store import items as item_store
 from monitor.store.feeds import FeedState
@@ -38,6 +39,7 @@ log = structlog.get_logger()
 MAX_BACKOFF_S = 6 * 3600.0
 MAX_PAGE_ATTEMPTS = 3  # a page failing for a passing reason is tried this many times
 RETRY_PAGE_S = 30.0  # then 60 s, then the entry's own text
+PRUNE_BATCH = 1000  # items deleted per transaction when a feed's old items are forgotten
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,8 +64,13 @@ def refresh_feed(
     now: datetime,
     http: HttpSettings,
     limiter: HostLimiter | None = None,
+    retention_s: float | None = None,
 ) -> Refreshed:
-    """Poll one feed and queue each entry it lists for the first time."""
+    """Poll one feed and queue each entry it lists for the first time.
+
+    With ``retention_s``, the feed's read items that no document listed for that long are
+    then forgotten (None: every item is kept).
+    """
     structlog.contextvars.bind_contextvars(feed_id=feed.id, feed_url=feed.url)
     try:
         try:
@@ -91,10 +98,10 @@ def refresh_feed(
             return _poll_failed(
                 feed, store, now, FeedParseError(f"feeds: {type(exc).__name__}: {exc}")
             )
-        new_items = 0
+        new_items, warning = 0, None
         with store.begin() as conn:
             if parsed is not None:
-                new_items = item_store.add_items(conn, feed.id, parsed.items, now=now)
+                new_items, warning = _store_entries(conn, feed.id, parsed, now=now)
             feed_store.record_success(
                 conn,
                 feed.id,
@@ -102,13 +109,15 @@ def refresh_feed(
                 last_modified=fetched.last_modified,
                 now=now,
                 interval_s=feed.interval_s,
-                warning=_warning(parsed),
+                warning=warning,
             )
         if parsed is not None and parsed.warning:
             log.info("feed_ill_formed", warning=parsed.warning[:300])
         for problem in parsed.undated if parsed is not None else ():
             log.warning("feed_entry_date_ignored", problem=problem)
         log.info("feed_refreshed", not_modified=fetched.not_modified, new_items=new_items)
+        if retention_s is not None:
+            _forget_items(feed.id, store, before=now - timedelta(seconds=retention_s))
         return Refreshed(feed.id, fetched.not_modified, new_items, None)
     finally:
         structlog.contextvars.unbind_contextvars("feed_id", "feed_url")
@@ -123,6 +132,45 @@ def _warning(parsed: ParsedFeed | None) -> str | None:
         return parsed.warning
     more = len(parsed.undated) - 1
     return parsed.undated[0] + (f" (and {more} more)" if more else "")
+
+
+def _store_entries(
+    conn: Transaction, feed_id: int, parsed: ParsedFeed, *, now: datetime
+) -> tuple[int, str | None]:
+    """Queue the document's new entries; how many, and what to warn of on the feed's row."""
+    items, repeats = distinct_items(parsed.items)
+    for note in repeats:
+        log.warning("feed_guid_repeated", detail=note[:300])
+    added = item_store.add_items(conn, feed_id, items, now=now)
+    for item, reason in added.skipped:
+        log.warning(
+            "feed_entry_skipped", item_key=item.key, url=(item.link or "")[:300], reason=reason
+        )
+    for item, reason in added.trimmed:
+        log.info("feed_entry_trimmed", item_key=item.key, title=item.title[:200], reason=reason)
+    problems = [
+        _warning(parsed) or "",
+        *repeats,
+        *(f"entry {item.key[:12]} skipped: {reason}" for item, reason in added.skipped),
+    ]
+    return added.new, "; ".join(p for p in problems if p) or None
+
+
+def _forget_items(feed_id: int, store: Store, *, before: datetime) -> None:
+    """Delete the feed's items past retention, a batch per transaction so that no write waits
+    long on it; a failure is logged and left to the next poll."""
+    forgotten = 0
+    try:
+        while True:
+            with store.begin() as conn:
+                batch = item_store.prune_items(conn, feed_id, before=before, limit=PRUNE_BATCH)
+            forgotten += batch
+            if batch < PRUNE_BATCH:
+                break
+    except StoreError as exc:
+        log.warning("items_prune_failed", error=str(exc))
+    if forgotten:
+        log.info("items_pruned", rows=forgotten)
 
 
 def _poll_failed(feed: FeedState, store: Store, now: datetime, exc: Exception) -> Refreshed:

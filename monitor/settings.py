@@ -23,6 +23,7 @@ from monitor.errors import ConfigError
 from monitor.records import Base
 
 DEFAULT_INTERVAL_S = 300.0
+DEFAULT_ITEM_RETENTION_S = 7 * 86400.0  # a read entry its feed dropped is remembered this long
 WEBHOOK_FORMATS = ("json", "slack", "discord", "teams")
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$")
 _UNIT_S = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, None: 1.0}
@@ -87,6 +88,7 @@ class Settings:
     alerts: AlertSettings
     http: HttpSettings = HttpSettings()
     metrics_listen: tuple[str, int] | None = None  # where /metrics is served; None: nowhere
+    item_retention_s: float = DEFAULT_ITEM_RETENTION_S
 
     def redacted(self) -> dict[str, Any]:
         """A plain view of the settings for display, with every secret masked."""
@@ -97,6 +99,7 @@ class Settings:
                 {"name": f.name, "url": f.url, "interval": f"{f.interval_s:g}s"} for f in self.feeds
             ],
             "bases": [b.id for b in self.bases],
+            "item_retention": f"{self.item_retention_s:g}s",
             "metrics": (
                 None
                 if self.metrics_listen is None
@@ -182,7 +185,9 @@ def parse_settings(
         raw = {}
     mapping = reader.mapping(raw, ())
     reader.reject_unknown(
-        mapping, (), {"database", "defaults", "feeds", "bases", "alerts", "http", "metrics"}
+        mapping,
+        (),
+        {"database", "defaults", "feeds", "bases", "alerts", "http", "metrics", "item_retention"},
     )
 
     database_url = _database_url(reader, mapping, environ, path)
@@ -212,6 +217,11 @@ def parse_settings(
         alerts=_alerts(reader, mapping.get("alerts") or {}),
         http=_http(reader, mapping.get("http") or {}),
         metrics_listen=_metrics(reader, mapping.get("metrics") or {}),
+        item_retention_s=(
+            reader.duration(mapping, ("item_retention",))
+            if "item_retention" in mapping
+            else DEFAULT_ITEM_RETENTION_S
+        ),
     )
 
 

@@ -4,18 +4,24 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from contextlib import ExitStack
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
+from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
+from sqlalchemy import select, text
 
 from monitor.errors import StoreError
-from monitor.store import Store, open_store
-from monitor.store.schema import Model
+from monitor.store import MIGRATIONS_DIR, Store, open_store
+from monitor.store.schema import ItemRow, Model
 from tests.conftest import fresh_pg_database
 
 PG_URL = os.environ.get("MONITOR_TEST_PG_URL")
+CREATED = datetime(2024, 1, 28, 15, 0, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -62,3 +68,43 @@ def test_daemon_refuses_database_behind_head(tmp_path: Path) -> None:
     store = open_store(f"sqlite:///{tmp_path / 'm.db'}")
     with pytest.raises(StoreError, match="monitor db upgrade"):
         store.require_head()
+
+
+@pytest.mark.parametrize(
+    "dialect", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+def test_items_of_an_older_schema_are_seen_when_they_were_created(
+    dialect: str, tmp_path: Path
+) -> None:
+    """0005 gives each existing item ``last_seen_at`` = its ``created_at``, so retention
+    counts from there."""
+    with ExitStack() as stack:
+        if dialect == "sqlite":
+            url = f"sqlite:///{tmp_path / 'm.db'}"
+        else:
+            url = stack.enter_context(fresh_pg_database())
+        store = open_store(url)
+        stack.callback(store.engine.dispose)
+        with store.engine.begin() as conn:
+            config = Config()
+            config.set_main_option("script_location", str(MIGRATIONS_DIR))
+            config.attributes["connection"] = conn
+            command.upgrade(config, "0004")
+            conn.execute(
+                text(
+                    "INSERT INTO feeds (id, url, name, interval_s, enabled, error_count,"
+                    " created_at) VALUES (1, 'http://x.example/rss', 'x', 60, true, 0, :at)"
+                ),
+                {"at": CREATED},
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO items (feed_id, item_key, title, summary, status, attempts,"
+                    " next_attempt_at, created_at) VALUES (1, 'k', 't', '', 'done', 1, :at, :at)"
+                ),
+                {"at": CREATED},
+            )
+        store.upgrade()
+        with store.begin() as conn:
+            seen = conn.execute(select(ItemRow.last_seen_at)).scalar_one()
+    assert seen == CREATED

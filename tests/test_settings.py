@@ -120,3 +120,11 @@ def test_malformed_whsec_secret_is_a_config_error() -> None:
     text = "alerts:\n  webhooks:\n    - url: https://h.example/x\n      secret: whsec_abc\n"
     with pytest.raises(ConfigError, match=r"alerts\.webhooks\[0\]\.secret: a whsec_ secret"):
         parse_settings(text, {}, path=Path("c.yaml"))
+
+
+def test_item_retention_defaults_to_a_week_and_is_validated() -> None:
+    """``item_retention`` is a duration (7 days unless set); a bad one names the key."""
+    assert parse_settings("", {}).item_retention_s == 7 * 86400.0
+    assert parse_settings("item_retention: 2d\n", {}).item_retention_s == 172800.0
+    with pytest.raises(ConfigError, match="line 1: item_retention"):
+        parse_settings("item_retention: soon\n", {}, path=Path("c.yaml"))

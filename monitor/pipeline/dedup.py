@@ -7,11 +7,15 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import replace
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from url_normalize import url_normalize
 
 from monitor.pipeline.sentences import fold
+from monitor.records import FeedItem
 
 # Query parameters that track the reader rather than name the page (as miniflux's urlcleaner).
 _TRACKING = re.compile(
@@ -51,7 +55,49 @@ def item_key(guid: str | None, link: str | None, title: str, summary: str) -> st
         basis = "url:" + canonical_url(link.strip())
     else:
         basis = "text:" + title + "\n" + summary
-    return hashlib.sha256(basis.encode("utf-8")).hexdigest()
+    return _sha256(basis)
+
+
+def distinct_items(items: Sequence[FeedItem]) -> tuple[tuple[FeedItem, ...], tuple[str, ...]]:
+    """One document's entries, each under a key of its own, and a note per key they shared.
+
+    Entries of one document are distinct entries even when they share a GUID (a publisher
+    reusing one for a new story) or, lacking GUIDs, a link: keyed alike, the later ones would
+    be taken for the first and never queued. So every entry of such a group is keyed by the
+    shared key and its canonical link, or, where the link repeats too, its link and text.
+    The keys depend on the entries alone, not on their order, so the next poll of the same
+    document maps to the same keys and queues nothing. Entries alike in all of it are one entry
+    listed twice: the first is kept.
+    """
+    groups = Counter(item.key for item in items)
+    if len(groups) == len(items):
+        return tuple(items), ()
+    links = Counter((item.key, _link(item)) for item in items if groups[item.key] > 1)
+    kept: dict[str, FeedItem] = {}
+    for item in items:
+        if groups[item.key] == 1:
+            kept[item.key] = item
+            continue
+        basis = f"{item.key}\nurl:{_link(item)}"
+        if links[(item.key, _link(item))] > 1:
+            basis += f"\ntext:{item.title}\n{item.summary}"
+        kept.setdefault(_sha256(basis), replace(item, key=_sha256(basis)))
+    notes = tuple(
+        f"{count} entries share the key {key[:12]} (one GUID, or one link without a GUID): "
+        + "; ".join(repr(i.title[:80]) for i in items if i.key == key)
+        for key, count in groups.items()
+        if count > 1
+    )
+    return tuple(kept.values()), notes
+
+
+def _link(item: FeedItem) -> str:
+    return canonical_url(item.link.strip()) if item.link else ""
+
+
+def _sha256(text: str) -> str:
+    # surrogatepass: a lone surrogate in an entry is hashed, never a crash of its whole feed
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 # Paragraphs this long are an outlet's own copy; shorter ones are often boilerplate.

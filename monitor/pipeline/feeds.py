@@ -36,10 +36,14 @@ def parse_feed(
     """
     given = {name: headers[name] for name in _HEADERS if name in headers}
     given["content-location"] = urljoin(feed_url, given.get("content-location", ""))
-    parsed = feedparser.parse(body, response_headers=given)
+    readable = _without_bad_charrefs(body)
+    parsed = feedparser.parse(readable, response_headers=given)
     warning = None
     if parsed.get("bozo"):
         warning = f"{type(parsed.get('bozo_exception')).__name__}: {parsed.get('bozo_exception')}"
+    if readable != body:
+        note = "references to no character (a surrogate, past U+10FFFF) read as U+FFFD"
+        warning = f"{warning}; {note}" if warning else note
     if not parsed.entries and not parsed.get("version"):
         raise FeedParseError(f"feeds: {feed_url}: not a feed ({warning or 'no entries'})")
     read = [_item(entry, now) for entry in parsed.entries]
@@ -96,6 +100,24 @@ def _read_date(written: object, stamp: Any) -> datetime | None:
         return datetime.fromtimestamp(calendar.timegm(stamp), tz=UTC)
     except (ValueError, OverflowError, OSError):
         return None  # "0000-01-01"
+
+
+_CHARREF = re.compile(rb"&#([xX][0-9a-fA-F]+|[0-9]+);")
+
+
+def _without_bad_charrefs(body: bytes) -> bytes:
+    """``body`` with each character reference to no character (a surrogate, past U+10FFFF)
+    replaced by U+FFFD. feedparser's lenient parser raises on one, which would fail the whole
+    feed for one entry's title."""
+    return _CHARREF.sub(_checked_charref, body)
+
+
+def _checked_charref(match: re.Match[bytes]) -> bytes:
+    digits = match.group(1).lstrip(b"xX0") or b"0"
+    if len(digits) > 7:  # past U+10FFFF in either base (and too long for int() to read)
+        return b"&#xFFFD;"
+    code = int(digits, 16) if match.group(1)[:1] in b"xX" else int(digits)
+    return match.group(0) if code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF else b"&#xFFFD;"
 
 
 def _local_time(text: object) -> datetime | None:

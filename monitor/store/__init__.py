@@ -15,6 +15,7 @@ from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from monitor.errors import StoreError
+from monitor.store._sql import first_line
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -40,7 +41,7 @@ class Store:
             with self.engine.begin() as conn:
                 yield conn
         except SQLAlchemyError as exc:
-            raise StoreError(f"store: {type(exc).__name__}: {_first_line(exc)}") from exc
+            raise StoreError(f"store: {type(exc).__name__}: {first_line(exc)}") from exc
 
     def is_single_process(self) -> bool:
         """Whether only one daemon may use this store (SQLite: one machine, one writer)."""
@@ -63,7 +64,7 @@ class Store:
                 config = _alembic_config(conn)
                 command.upgrade(config, "head")
         except SQLAlchemyError as exc:
-            raise StoreError(f"store: upgrade failed: {_first_line(exc)}") from exc
+            raise StoreError(f"store: upgrade failed: {first_line(exc)}") from exc
 
     def current_revision(self) -> str | None:
         from alembic.runtime.migration import MigrationContext
@@ -84,7 +85,7 @@ class Store:
         try:
             current, head = self.current_revision(), self.head_revision()
         except SQLAlchemyError as exc:
-            raise StoreError(f"store: cannot read the schema version: {_first_line(exc)}") from exc
+            raise StoreError(f"store: cannot read the schema version: {first_line(exc)}") from exc
         if current != head:
             raise StoreError(
                 f"store: database schema is at {current or 'nothing'}, code needs {head}; "
@@ -99,7 +100,7 @@ def open_store(url: str) -> Store:
             Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, pool_pre_ping=True)
     except (SQLAlchemyError, ImportError, OSError) as exc:
-        raise StoreError(f"store: cannot open database: {_first_line(exc)}") from exc
+        raise StoreError(f"store: cannot open database: {first_line(exc)}") from exc
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin_immediate)
@@ -131,8 +132,3 @@ def _alembic_config(conn: Connection | None) -> Config:
     if conn is not None:
         config.attributes["connection"] = conn
     return config
-
-
-def _first_line(exc: BaseException) -> str:
-    message = str(getattr(exc, "orig", None) or exc)
-    return message.strip().splitlines()[0] if message.strip() else type(exc).__name__

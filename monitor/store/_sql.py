@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table, update
+from sqlalchemy import Column, Connection, Table, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 
@@ -42,3 +42,16 @@ def release_pending_leases(
         .values(next_attempt_at=now, leased_by=None)
     )
     return int(result.rowcount)
+
+
+def first_line(exc: BaseException) -> str:
+    """The first line of a database error's own message (not SQLAlchemy's SQL dump)."""
+    message = str(getattr(exc, "orig", None) or exc)
+    return message.strip().splitlines()[0] if message.strip() else type(exc).__name__
+
+
+def fits(column: Column[Any], value: str | None) -> bool:
+    """Whether ``value`` fits a string column's length (PostgreSQL refuses longer ones; SQLite
+    keeps them, so a test on SQLite alone would not see it)."""
+    length = getattr(column.type, "length", None)
+    return value is None or length is None or len(value) <= length

@@ -9,7 +9,7 @@ from typing import Any, cast
 
 from sqlalchemy import Connection, Row, Table, select, update
 
-from monitor.store._sql import insert_ignore
+from monitor.store._sql import fits, insert_ignore
 from monitor.store.schema import FeedRow
 
 _feeds = cast(Table, FeedRow.__table__)
@@ -129,13 +129,17 @@ def record_success(
     interval_s: float,
     warning: str | None = None,
 ) -> None:
-    """A poll that worked; ``warning`` says what was wrong with a feed read all the same."""
+    """A poll that worked; ``warning`` says what was wrong with a feed read all the same.
+
+    A validator too long for its column is not kept (a cut one would never match): the next
+    poll is then a plain GET, rather than a failed transaction losing this poll's entries.
+    """
     conn.execute(
         update(_feeds)
         .where(_feeds.c.id == feed_id)
         .values(
-            etag=etag,
-            last_modified=last_modified,
+            etag=etag if fits(_feeds.c.etag, etag) else None,
+            last_modified=last_modified if fits(_feeds.c.last_modified, last_modified) else None,
             error_count=0,
             leased_by=None,
             last_error=f"warning: {warning}"[:2000] if warning else None,

@@ -8,18 +8,21 @@ unique by URL and text), so a second attempt never doubles an alert.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import cast
 
-from sqlalchemy import Connection, Table, func, select, update
+from sqlalchemy import Connection, Table, delete, func, select, update
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, SQLAlchemyError, StatementError
 
+from monitor.pipeline.dedup import canonical_url
 from monitor.records import FeedItem
-from monitor.store._sql import insert_ignore, release_pending_leases
+from monitor.store._sql import first_line, fits, insert_ignore, release_pending_leases
 from monitor.store.schema import FeedRow, ItemRow
 
 _items = cast(Table, ItemRow.__table__)
 _feeds = cast(Table, FeedRow.__table__)
+_CHUNK = 500  # keys per statement: far below every database's limit on bound parameters
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,28 +34,111 @@ class PendingItem:
     attempts: int
 
 
-def add_items(conn: Connection, feed_id: int, items: Sequence[FeedItem], *, now: datetime) -> int:
-    """Queue the entries this feed never listed before; how many were new."""
-    new = 0
+@dataclass(frozen=True, slots=True)
+class Added:
+    """What storing one poll's entries did: how many were new, and which were not kept whole."""
+
+    new: int
+    skipped: tuple[tuple[FeedItem, str], ...] = ()  # entries the database refused, and why
+    trimmed: tuple[tuple[FeedItem, str], ...] = ()  # entries stored without a field, and why
+
+
+def add_items(conn: Connection, feed_id: int, items: Sequence[FeedItem], *, now: datetime) -> Added:
+    """Queue the entries this feed never listed before, and note that it lists them all now.
+
+    Each new entry is written under its own SAVEPOINT: an entry the database refuses is
+    skipped, with its reason, and the rest of the poll is kept. One bad entry must never fail
+    its feed's poll, which would back the feed off and lose the entries beside it.
+    """
+    known = _mark_seen(conn, feed_id, [item.key for item in items], now=now)
+    new, skipped, trimmed = 0, [], []
     for item in items:
-        inserted = insert_ignore(
-            conn,
-            _items,
-            {
-                "feed_id": feed_id,
-                "item_key": item.key,
-                "link": item.link,
-                "title": item.title,
-                "summary": item.summary,
-                "published_at": item.published_at,
-                "status": "pending",
-                "attempts": 0,
-                "next_attempt_at": now,
-                "created_at": now,
-            },
+        if item.key in known:
+            continue
+        fitted, trim = _fit(item)
+        if trim:
+            trimmed.append((fitted, trim))
+        try:
+            with conn.begin_nested():
+                new += insert_ignore(conn, _items, _row(feed_id, fitted, now)) is not None
+        except (SQLAlchemyError, ValueError) as exc:
+            if not _is_the_entrys_fault(exc):
+                raise
+            skipped.append((item, f"{type(exc).__name__}: {first_line(exc)}"[:300]))
+    return Added(new, tuple(skipped), tuple(trimmed))
+
+
+def _mark_seen(conn: Connection, feed_id: int, keys: Sequence[str], *, now: datetime) -> set[str]:
+    """Stamp the feed's known items among ``keys`` as listed now; the keys it knew."""
+    known: set[str] = set()
+    for start in range(0, len(keys), _CHUNK):
+        known.update(
+            conn.execute(
+                update(_items)
+                .where(
+                    _items.c.feed_id == feed_id, _items.c.item_key.in_(keys[start : start + _CHUNK])
+                )
+                .values(last_seen_at=now)
+                .returning(_items.c.item_key)
+            ).scalars()
         )
-        new += inserted is not None
-    return new
+    return known
+
+
+def _fit(item: FeedItem) -> tuple[FeedItem, str | None]:
+    """The entry bounded to its columns. A link too long for its column, or whose canonical
+    form (percent-encoded: an Arabic slug grows sixfold) is too long for the article's, is
+    dropped, not cut (a cut link names another page): the entry is read from its own text."""
+    if item.link is None or (
+        fits(_items.c.link, item.link) and fits(_items.c.link, canonical_url(item.link))
+    ):
+        return item, None
+    return replace(item, link=None), f"link of {len(item.link)} characters dropped (too long)"
+
+
+def _row(feed_id: int, item: FeedItem, now: datetime) -> dict[str, object]:
+    return {
+        "feed_id": feed_id,
+        "item_key": item.key,
+        "link": item.link,
+        "title": item.title,
+        "summary": item.summary,
+        "published_at": item.published_at,
+        "status": "pending",
+        "attempts": 0,
+        "next_attempt_at": now,
+        "created_at": now,
+        "last_seen_at": now,
+    }
+
+
+def _is_the_entrys_fault(exc: Exception) -> bool:
+    """Whether the database refused the entry's values (rather than failing as a whole: a
+    lost connection must fail the poll, to be tried again, not skip every entry)."""
+    if isinstance(exc, DataError | IntegrityError | ValueError):
+        return True
+    return isinstance(exc, StatementError) and not isinstance(exc, DBAPIError)
+
+
+def prune_items(conn: Connection, feed_id: int, *, before: datetime, limit: int) -> int:
+    """Forget up to ``limit`` of the feed's items that were read and that no document listed
+    since ``before``; how many. Items of the feed's latest document are kept however old
+    (a feed answering 304 for weeks still lists them), so that none is ever queued again."""
+    latest = (
+        select(func.max(_items.c.last_seen_at)).where(_items.c.feed_id == feed_id).scalar_subquery()
+    )
+    doomed = (
+        select(_items.c.id)
+        .where(
+            _items.c.feed_id == feed_id,
+            _items.c.status != "pending",
+            _items.c.last_seen_at < before,
+            _items.c.last_seen_at < latest,
+        )
+        .order_by(_items.c.id)
+        .limit(limit)
+    )
+    return int(conn.execute(delete(_items).where(_items.c.id.in_(doomed))).rowcount)
 
 
 def claim_items(

@@ -134,3 +134,21 @@ def test_the_http_charset_decodes_a_feed_that_names_none(charset: str, title: st
     parsed = parse_feed(body, feed_url="http://x.example/rss", headers=headers, now=NOW)
     assert parsed.warning is None
     assert [(i.title, i.link) for i in parsed.items] == [(title, "http://mirror.example/news/a/1")]
+
+
+@pytest.mark.parametrize(
+    "reference",
+    [b"&#xD800;", b"&#57343;", b"&#x110000;", b"&#1114112;", b"&#" + b"9" * 5000 + b";"],
+    ids=["high-surrogate", "low-surrogate", "past-unicode-hex", "past-unicode", "5000-digits"],
+)
+def test_reference_to_no_character_spoils_only_its_entry(reference: bytes) -> None:
+    """A character reference to no character reads as U+FFFD; the feed and the entry beside
+    it parse (feedparser alone raises on one, failing the whole feed)."""
+    document = (
+        b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>'
+        b"<item><title>A " + reference + b" B</title><guid>a</guid></item>"
+        b"<item><title>Rockets hit Harir</title><guid>b</guid></item></channel></rss>"
+    )
+    parsed = parse_feed(document, feed_url="http://x.example/rss", headers=XML, now=NOW)
+    assert [item.title for item in parsed.items] == ["A \ufffd B", "Rockets hit Harir"]
+    assert "references to no character" in (parsed.warning or "")
