@@ -23,6 +23,7 @@ import httpx
 
 from monitor import __version__
 from monitor.errors import DeliveryError, FetchError
+from monitor.settings import webhook_key
 
 USER_AGENT = f"monitor/{__version__} (+https://github.com/; news monitoring for base security)"
 DEFAULT_TIMEOUT_S = 15.0
@@ -225,17 +226,10 @@ def _retry_after(value: str | None) -> float | None:
 
 
 def sign(secret: str, message_id: str, timestamp: int, body: bytes) -> str:
-    """A Standard Webhooks signature: ``v1,`` + base64 HMAC-SHA256 of ``id.timestamp.body``.
-
-    A secret starting ``whsec_`` is base64 key material; any other secret is used as bytes.
-    """
-    key = (
-        base64.b64decode(secret.removeprefix("whsec_"))
-        if secret.startswith("whsec_")
-        else secret.encode("utf-8")
-    )
+    """A Standard Webhooks signature: ``v1,`` + base64 HMAC-SHA256 of ``id.timestamp.body``,
+    keyed with the base64 key of a ``whsec_`` secret (checked when the settings load)."""
     signed = f"{message_id}.{timestamp}.".encode() + body
-    digest = hmac.new(key, signed, hashlib.sha256).digest()
+    digest = hmac.new(webhook_key(secret), signed, hashlib.sha256).digest()
     return "v1," + base64.b64encode(digest).decode("ascii")
 
 

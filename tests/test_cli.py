@@ -83,11 +83,11 @@ def test_config_show_masks_secrets(config: Path, monkeypatch: pytest.MonkeyPatch
         "  webhooks:\n    - url: https://hooks.example/x\n      secret: ${HOOK_SECRET}",
     )
     config.write_text(text)
-    monkeypatch.setenv("HOOK_SECRET", "very-secret-value")
+    monkeypatch.setenv("HOOK_SECRET", "whsec_dmVyeS1zZWNyZXQtdmFsdWUtb2YtMjQtYnl0ZXM=")
     monkeypatch.setenv("MONITOR_DATABASE_URL", "postgresql+psycopg://u:dbpassword@h/db")
     code, out, _ = _run(config, "config", "show")
     assert code == 0
-    assert "very-secret-value" not in out
+    assert "dmVyeS1zZWNyZXQtdmFsdWU" not in out
     assert "dbpassword" not in out
     assert json.loads(out)["alerts"]["webhooks"][0]["secret"] == "********"
 
@@ -129,7 +129,7 @@ def test_alerts_test_sends_a_signed_sample(config: Path, monkeypatch: pytest.Mon
             "      secret: ${HOOK_SECRET}",
         )
         config.write_text(text)
-        monkeypatch.setenv("HOOK_SECRET", "sample-secret")
+        monkeypatch.setenv("HOOK_SECRET", "whsec_" + "c2FtcGxlLXNlY3JldC1rZXktbWF0ZXJpYWwh")
         code, out, _ = _run(config, "alerts", "test")
     assert code == 0
     assert out.strip() == "ops: delivered, signed"

@@ -17,7 +17,8 @@ from monitor.store import outbox as outbox_store
 NOW = datetime(2024, 1, 28, 15, 0, tzinfo=UTC)
 ID1, ID2, ID3 = (outbox_store.alert_id_for(f"k{n}", 1) for n in (1, 2, 3))
 RETRY = RetrySettings(initial_s=30, max_s=3600, max_attempts=3)
-OPS = WebhookConfig(name="ops", url="http://ops.example/hook", format="json", secret="s3cret")
+SECRET = "whsec_" + "c2lnbmluZyBrZXkgb2YgdGhlIG9wcyB3ZWJob29r"
+OPS = WebhookConfig(name="ops", url="http://ops.example/hook", format="json", secret=SECRET)
 CHAT = WebhookConfig(name="chat", url="http://chat.example/hook", format="slack", secret=None)
 
 
@@ -94,7 +95,7 @@ def test_delivery_is_signed_and_marked_sent(store: Store) -> None:
     assert request.headers["webhook-id"] == ID1
     stamp = int(request.headers["webhook-timestamp"])
     assert abs(stamp - time.time()) < 60  # the moment of sending, not the batch's
-    assert request.headers["webhook-signature"] == sign("s3cret", ID1, stamp, request.content)
+    assert request.headers["webhook-signature"] == sign(SECRET, ID1, stamp, request.content)
     assert [d.status for d in _deliveries(store)] == ["sent"]
 
 
