@@ -30,6 +30,7 @@ DEFAULT_TIMEOUT_S = 15.0
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 DEFAULT_DEADLINE_S = 60.0
 MAX_REDIRECTS = 5
+WEBHOOK_REPLY_BYTES = 4096  # of a webhook's reply, read only to end the exchange cleanly
 
 
 @dataclass(frozen=True, slots=True)
@@ -241,11 +242,15 @@ def post_webhook(
     message_id: str,
     secret: str | None,
     timestamp: int | None = None,
+    deadline_s: float = DEFAULT_DEADLINE_S,
 ) -> None:
-    """POST one alert; DeliveryError unless the endpoint answers 2xx.
+    """POST one alert; DeliveryError unless the endpoint answers 2xx within ``deadline_s``.
 
     ``webhook-timestamp`` is the moment of sending (receivers reject stale ones), unless given.
+    Only the status matters, so at most ``WEBHOOK_REPLY_BYTES`` of the reply are read: an
+    endless reply costs nothing, and one still trickling in at the deadline is a failure.
     """
+    give_up_at = time.monotonic() + deadline_s
     if timestamp is None:
         timestamp = int(time.time())
     headers = {
@@ -256,8 +261,26 @@ def post_webhook(
     if secret:
         headers["webhook-signature"] = sign(secret, message_id, timestamp, body)
     try:
-        response = client.post(url, content=body, headers=headers)
+        with client.stream("POST", url, content=body, headers=headers) as response:
+            if not 200 <= response.status_code < 300:
+                raise DeliveryError(f"deliver: endpoint answered {response.status_code}")
+            _read_reply(response, give_up_at, deadline_s)
     except httpx.HTTPError as exc:
         raise DeliveryError(f"deliver: {type(exc).__name__}: {exc}") from exc
-    if not 200 <= response.status_code < 300:
-        raise DeliveryError(f"deliver: endpoint answered {response.status_code}")
+
+
+def _read_reply(response: httpx.Response, give_up_at: float, deadline_s: float) -> None:
+    """End a 2xx exchange: read the reply up to ``WEBHOOK_REPLY_BYTES``, before the deadline.
+
+    Raw bytes: a compressed reply is not inflated. A reply already in memory (a test transport's)
+    has nothing left to read.
+    """
+    if response.is_stream_consumed:
+        return
+    read = 0
+    for chunk in response.iter_raw():
+        if time.monotonic() > give_up_at:
+            raise DeliveryError(f"deliver: no complete reply within {deadline_s:g}s")
+        read += len(chunk)
+        if read >= WEBHOOK_REPLY_BYTES:
+            return  # accepted; the rest is not read (the connection is dropped)
