@@ -247,6 +247,19 @@ class _FailsFirst:
         return httpx.Response(503 if len(self.requests) <= self.failures else 204)
 
 
+def _deliver_all(store: Store, endpoint: _FailsFirst, clock: _Clock, *, wait_s: float) -> Delivered:
+    with make_client(transport=httpx.MockTransport(endpoint)) as client:
+        return deliver_all(
+            client=client,
+            store=store,
+            webhooks=[OPS],
+            retry=RETRY,
+            clock=clock,
+            sleep=clock.sleep,
+            wait_s=wait_s,
+        )
+
+
 def test_deliver_all_retries_and_keeps_order_past_a_batch(store: Store) -> None:
     """With more alerts than one batch and a refused first attempt, everything is delivered in
     order of detection once the retry comes, each once, with exact counts, and nothing is left."""
@@ -254,16 +267,7 @@ def test_deliver_all_retries_and_keeps_order_past_a_batch(store: Store) -> None:
         _enqueue(store, event_id)
     endpoint = _FailsFirst(1)
     clock = _Clock()
-    with make_client(transport=httpx.MockTransport(endpoint)) as client:
-        done = deliver_all(
-            client=client,
-            store=store,
-            webhooks=[OPS],
-            retry=RETRY,
-            clock=clock,
-            sleep=clock.sleep,
-            wait_s=300,
-        )
+    done = _deliver_all(store, endpoint, clock, wait_s=300)
     expected = [outbox_store.alert_id_for(f"k{n}", 1) for n in range(1, 61)]
     assert endpoint.requests == [expected[0], *expected]
     assert (done.sent, done.failed, done.attempts) == (60, 1, 61)
@@ -278,16 +282,7 @@ def test_deliver_all_says_what_is_left_when_retries_come_too_late(store: Store) 
     for event_id in range(1, 10):
         _enqueue(store, event_id)
     clock = _Clock()
-    with make_client(transport=httpx.MockTransport(_FailsFirst(100))) as client:
-        done = deliver_all(
-            client=client,
-            store=store,
-            webhooks=[OPS],
-            retry=RETRY,
-            clock=clock,
-            sleep=clock.sleep,
-            wait_s=10,
-        )
+    done = _deliver_all(store, _FailsFirst(100), clock, wait_s=10)
     assert (done.claimed, done.sent, done.failed) == (9, 0, 1)
     (left,) = waiting(store)
     assert (left.webhook, left.pending) == ("ops", 9)
