@@ -30,7 +30,7 @@ from monitor.pipeline.alerts import event_object
 from monitor.pipeline.rules import compile_rules
 from monitor.process import AlertPolicy
 from monitor.records import Article, Event
-from monitor.settings import Settings, load_settings, with_database
+from monitor.settings import Settings, load_settings, parse_duration, with_database
 from monitor.store import Store, open_store
 from monitor.store import events as event_store
 from monitor.store import outbox as outbox_store
@@ -136,6 +136,13 @@ _PROGRESS = click.option(
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--send-alerts", is_flag=True, help="Deliver the alerts to the configured webhooks.")
+@click.option(
+    "--retry-for",
+    metavar="DURATION",
+    default="5m",
+    show_default=True,
+    help="With --send-alerts, wait this long for retries of failed deliveries (0: no wait).",
+)
 @click.option("--database", metavar="URL", help="Replay into this database instead.")
 @_WORKERS
 @_PROGRESS
@@ -145,6 +152,7 @@ def replay(
     obj: _Context,
     paths: tuple[Path, ...],
     send_alerts: bool,
+    retry_for: str,
     database: str | None,
     workers: int,
     progress: bool | None,
@@ -155,8 +163,10 @@ def replay(
     articles (with an optional manifest.jsonl in their directory), .html pages, JSON Lines
     files of {url, published, title, text|html}, and WARC files (.warc, .warc.gz) of HTML
     responses. Pages that cannot name a tracked base are counted and left unread, as in the
-    daemon. Alerts are recorded, and sent only with --send-alerts. Replaying the same corpus
-    again adds nothing.
+    daemon. Alerts are recorded, and sent only with --send-alerts: every one due, in order of
+    detection, a failed one retried on the alerts.retry schedule for up to --retry-for; what
+    is still pending then is named with its last error, for `monitor run` to deliver.
+    Replaying the same corpus again adds nothing.
 
     \b
     Example:
@@ -166,6 +176,7 @@ def replay(
     from monitor.replay import replay as run_replay
 
     settings = obj.settings()
+    wait_s = _duration_or_zero(retry_for, "--retry-for")
     store = obj.store(database)
     store.upgrade()
     webhooks = settings.alerts.webhooks if send_alerts else ()
@@ -181,25 +192,59 @@ def replay(
             progress=display,
         )
     _echo_skipped(result)
-    sent = ""
-    if send_alerts and webhooks:
-        from monitor.deliver import deliver_due
-        from monitor.http import make_client
-
-        with make_client(timeout_s=settings.http.timeout_s) as client:
-            done = deliver_due(
-                client=client,
-                store=store,
-                webhooks=webhooks,
-                retry=settings.alerts.retry,
-                now=_now(),
-            )
-        sent = f", {done.sent} deliveries sent, {done.failed} failed (retried by `monitor run`)"
     click.echo(
         f"replayed {result.articles} articles ({result.duplicates} already seen): "
         f"{result.events_created} events created, {result.events_updated} updated, "
-        f"{result.alerts} alerts recorded{sent}"
+        f"{result.alerts} alerts recorded"
     )
+    if send_alerts and webhooks:
+        _send_alerts(settings, store, wait_s)
+
+
+def _send_alerts(settings: Settings, store: Store, wait_s: float) -> None:
+    """Deliver every due alert, waiting up to ``wait_s`` for retries, and say what is left."""
+    from monitor.deliver import deliver_all, waiting
+    from monitor.http import make_client
+
+    def sleep(seconds: float) -> None:
+        click.echo(f"waiting {seconds:.0f}s for the next retry of a failed delivery", err=True)
+        time.sleep(seconds)
+
+    with make_client(timeout_s=settings.http.timeout_s) as client:
+        done = deliver_all(
+            client=client,
+            store=store,
+            webhooks=settings.alerts.webhooks,
+            retry=settings.alerts.retry,
+            clock=_now,
+            sleep=sleep,
+            wait_s=wait_s,
+            deadline_s=settings.http.deadline_s,
+        )
+    click.echo(f"deliveries: {done.sent} sent in {done.attempts} attempts ({done.failed} failed)")
+    left = waiting(store)
+    for hook in left:
+        why = hook.last_error or "not tried yet"
+        click.echo(
+            f"left pending: {hook.webhook}: {hook.pending} (next try "
+            f"{hook.next_attempt_at:%Y-%m-%d %H:%M:%S} UTC; {why}); `monitor run` delivers them"
+        )
+    with store.begin() as conn:
+        dead = outbox_store.count_by_status(conn).get("dead", 0)
+    if dead:
+        click.echo(f"dead: {dead} (listed by `monitor alerts list --status dead`)")
+    if not left:
+        click.echo("nothing left pending")
+
+
+def _duration_or_zero(value: str, option: str) -> float:
+    """A duration option that also takes 0; one line naming the option otherwise."""
+    if value.strip() in {"0", "0s"}:
+        return 0.0
+    try:
+        return parse_duration(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint=option) from None
 
 
 @cli.command()

@@ -31,7 +31,7 @@ import structlog
 from apscheduler.executors.pool import ThreadPoolExecutor as JobExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from monitor.deliver import deliver_due
+from monitor.deliver import deliver_all, deliver_due
 from monitor.errors import MonitorError
 from monitor.http import HostLimiter, make_client
 from monitor.metrics import Metrics
@@ -159,17 +159,30 @@ class _Daemon:
         except MonitorError as exc:
             log.error("item_give_up_failed", item_id=pending.id, error=str(exc))
 
-    def deliver(self, only: str | None = None) -> None:
-        done = deliver_due(
-            client=self.client,
-            store=self.store,
-            webhooks=self.settings.alerts.webhooks,
-            retry=self.settings.alerts.retry,
-            now=_now(),
-            only=only,
-            replica=self.replica,
-            lease_s=self.delivery_lease_s,
-        )
+    def deliver(self, only: str | None = None, *, everything: bool = False) -> None:
+        """Deliver one due batch (to ``only``, if given), or ``everything`` due (``--once``)."""
+        if everything:
+            done = deliver_all(
+                client=self.client,
+                store=self.store,
+                webhooks=self.settings.alerts.webhooks,
+                retry=self.settings.alerts.retry,
+                clock=_now,
+                sleep=self.stop.wait,
+                deadline_s=self.settings.http.deadline_s,
+            )
+        else:
+            done = deliver_due(
+                client=self.client,
+                store=self.store,
+                webhooks=self.settings.alerts.webhooks,
+                retry=self.settings.alerts.retry,
+                now=_now(),
+                only=only,
+                replica=self.replica,
+                lease_s=self.delivery_lease_s,
+                deadline_s=self.settings.http.deadline_s,
+            )
         self.metrics.deliveries.labels("sent").inc(done.sent)
         self.metrics.deliveries.labels("failed").inc(done.failed)
         for latency in done.latencies_s:
@@ -248,7 +261,7 @@ def run(settings: Settings, *, once: bool = False, stop: threading.Event | None 
                 daemon.poll(feed.id, force=True)
             while daemon.read_items(limit=settings.http.page_workers):
                 pass
-            daemon.deliver()
+            daemon.deliver(everything=True)
             return
         _serve(daemon, feeds)
 

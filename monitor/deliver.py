@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -21,7 +21,7 @@ import httpx
 import structlog
 
 from monitor.errors import DeliveryError
-from monitor.http import post_webhook
+from monitor.http import DEFAULT_DEADLINE_S, post_webhook
 from monitor.pipeline.alerts import render_alert
 from monitor.settings import RetrySettings, WebhookConfig
 from monitor.store import Store
@@ -29,19 +29,101 @@ from monitor.store import outbox as outbox_store
 from monitor.store.outbox import Delivery
 
 log = structlog.get_logger()
+BATCH = 50  # deliveries claimed at once
 
 
 @dataclass(frozen=True, slots=True)
 class Delivered:
-    sent: int
-    failed: int
+    """What delivery did: rows claimed, rows accepted, and attempts that failed. A row claimed
+    behind a failed one of its webhook is given back untried and counts as neither."""
+
+    claimed: int = 0
+    sent: int = 0
+    failed: int = 0
     latencies_s: tuple[float, ...] = ()  # alert written -> accepted, per sent delivery
+
+    @property
+    def attempts(self) -> int:
+        return self.sent + self.failed
+
+    def __add__(self, other: Delivered) -> Delivered:
+        return Delivered(
+            self.claimed + other.claimed,
+            self.sent + other.sent,
+            self.failed + other.failed,
+            self.latencies_s + other.latencies_s,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Waiting:
+    """A webhook's deliveries still pending, and why: its first one's next try and last error."""
+
+    webhook: str
+    pending: int
+    next_attempt_at: datetime
+    last_error: str | None
 
 
 def retry_delay_s(attempts: int, retry: RetrySettings) -> float:
     """Seconds before the next try after ``attempts`` failures, with ±10% jitter."""
     delay = min(retry.max_s, retry.initial_s * 2 ** max(0, attempts - 1))
     return float(delay * random.uniform(0.9, 1.1))  # noqa: S311 - jitter, not crypto
+
+
+def deliver_all(
+    *,
+    client: httpx.Client,
+    store: Store,
+    webhooks: Sequence[WebhookConfig],
+    retry: RetrySettings,
+    clock: Callable[[], datetime],
+    sleep: Callable[[float], object],
+    wait_s: float = 0.0,
+    deadline_s: float = DEFAULT_DEADLINE_S,
+) -> Delivered:
+    """Deliver batch after batch until nothing is due; then, while a failed delivery's retry
+    comes within ``wait_s`` of the start, wait for it and go on.
+
+    One-shot commands (``monitor replay --send-alerts``, ``monitor run --once``) call this:
+    they must deliver everything they can, not one batch; ``waiting`` then says what is left.
+    """
+    give_up_at = clock() + timedelta(seconds=wait_s)
+    names = [hook.name for hook in webhooks]
+    total = Delivered()
+    while True:
+        done = deliver_due(
+            client=client,
+            store=store,
+            webhooks=webhooks,
+            retry=retry,
+            now=clock(),
+            deadline_s=deadline_s,
+        )
+        total += done
+        if done.claimed:
+            continue  # more may be due
+        with store.begin() as conn:
+            next_at = outbox_store.next_due_at(conn, webhooks=names)
+        now = clock()
+        if next_at is None or next_at > give_up_at or now >= give_up_at:
+            return total
+        sleep(max(0.0, (next_at - now).total_seconds()))
+
+
+def waiting(store: Store) -> list[Waiting]:
+    """Each webhook's pending deliveries, with the next try and last error of the first."""
+    with store.begin() as conn:
+        rows = outbox_store.list_deliveries(conn, status="pending")
+    counts: dict[str, int] = {}
+    heads: dict[str, outbox_store.DeliveryState] = {}
+    for row in rows:  # in order of detection: a webhook's first row holds the others
+        counts[row.webhook] = counts.get(row.webhook, 0) + 1
+        heads.setdefault(row.webhook, row)
+    return [
+        Waiting(name, counts[name], head.next_attempt_at, head.last_error)
+        for name, head in heads.items()
+    ]
 
 
 def deliver_due(
@@ -54,24 +136,31 @@ def deliver_due(
     only: str | None = None,
     replica: str | None = None,
     lease_s: float = outbox_store.DELIVERY_LEASE_S,
+    deadline_s: float = DEFAULT_DEADLINE_S,
 ) -> Delivered:
-    """Send every due delivery once (or only ``only``'s), each webhook in parallel and in
-    order of detection. The daemon runs one loop per webhook with ``only``, so a slow endpoint
-    never holds up another's alerts."""
+    """Send one batch of due deliveries once (or only ``only``'s), each webhook in parallel and
+    in order of detection. The daemon runs one loop per webhook with ``only``, so a slow
+    endpoint never holds up another's alerts."""
     with store.begin() as conn:
         due = outbox_store.claim_due(
-            conn, now=now, limit=50, webhook=only, replica=replica, lease_s=lease_s
+            conn, now=now, limit=BATCH, webhook=only, replica=replica, lease_s=lease_s
         )
     by_hook: dict[str, list[Delivery]] = {}
     for delivery in due:
         by_hook.setdefault(delivery.webhook, []).append(delivery)
     if not by_hook:
-        return Delivered(0, 0)
+        return Delivered()
     hooks = {hook.name: hook for hook in webhooks}
 
     def deliver_to(name: str) -> Delivered:
         return _deliver_to(
-            hooks.get(name), by_hook[name], client=client, store=store, retry=retry, now=now
+            hooks.get(name),
+            by_hook[name],
+            client=client,
+            store=store,
+            retry=retry,
+            now=now,
+            deadline_s=deadline_s,
         )
 
     if len(by_hook) == 1:  # the daemon's per-webhook loops: no pool on every tick
@@ -79,11 +168,7 @@ def deliver_due(
     else:
         with ThreadPoolExecutor(max_workers=len(by_hook), thread_name_prefix="deliver") as pool:
             results = list(pool.map(deliver_to, by_hook))
-    return Delivered(
-        sum(r.sent for r in results),
-        sum(r.failed for r in results),
-        tuple(latency for r in results for latency in r.latencies_s),
-    )
+    return sum(results, Delivered(claimed=len(due)))
 
 
 def _deliver_to(
@@ -94,6 +179,7 @@ def _deliver_to(
     store: Store,
     retry: RetrySettings,
     now: datetime,
+    deadline_s: float,
 ) -> Delivered:
     """Deliver one webhook's due rows in order; stop at the first failure (keeps the order)."""
     sent = 0
@@ -109,16 +195,23 @@ def _deliver_to(
                 body,
                 message_id=delivery.dedupe_key,
                 secret=hook.secret,
+                deadline_s=deadline_s,
             )
         except Exception as exc:
             if not isinstance(exc, DeliveryError):
                 log.exception("outbox_delivery_crashed", alert=delivery.dedupe_key)
                 exc = DeliveryError(f"deliver: {type(exc).__name__}: {exc}")
             _record_failure(
-                delivery, exc, retry=retry, now=now, store=store, unconfigured=hook is None
+                delivery,
+                deliveries[index + 1 :],
+                exc,
+                retry=retry,
+                now=now,
+                store=store,
+                unconfigured=hook is None,
             )
-            # The rows behind this one wait for the same endpoint's recovery, in order.
-            return Delivered(sent, len(deliveries) - index, tuple(latencies))
+            # Only a request that was made is a failed attempt.
+            return Delivered(0, sent, 0 if hook is None else 1, tuple(latencies))
         with store.begin() as conn:
             outbox_store.mark_sent(conn, delivery.id, now=now)
         sent += 1
@@ -129,11 +222,12 @@ def _deliver_to(
             alert=delivery.dedupe_key,
             attempts=delivery.attempts + 1,
         )
-    return Delivered(sent, 0, tuple(latencies))
+    return Delivered(0, sent, 0, tuple(latencies))
 
 
 def _record_failure(
     delivery: Delivery,
+    behind: Sequence[Delivery],
     exc: DeliveryError,
     *,
     retry: RetrySettings,
@@ -141,6 +235,8 @@ def _record_failure(
     store: Store,
     unconfigured: bool,
 ) -> None:
+    """Push the failed row back by the schedule (or make it dead), and give back the rows
+    claimed behind it, untried, to go after it: at its retry, or at once if it is dead."""
     attempts = delivery.attempts + 1
     if unconfigured:
         # The webhook left the configuration (or was renamed): keep its alerts, and look again
@@ -158,6 +254,7 @@ def _record_failure(
         if retry_at is not None:
             # The endpoint's later alerts wait behind this one, so they arrive in order.
             outbox_store.defer_webhook(conn, delivery.webhook, until=retry_at)
+        outbox_store.give_back(conn, [d.id for d in behind], due_at=retry_at or now)
     log.warning(
         "outbox_delivery_failed",
         webhook=delivery.webhook,

@@ -33,12 +33,14 @@ import httpx
 
 from monitor import __version__
 from monitor.errors import DeliveryError, FetchError
+from monitor.settings import webhook_key
 
 USER_AGENT = f"monitor/{__version__} (+https://github.com/; news monitoring for base security)"
 DEFAULT_TIMEOUT_S = 15.0
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 DEFAULT_DEADLINE_S = 60.0
 MAX_REDIRECTS = 5
+WEBHOOK_REPLY_BYTES = 4096  # of a webhook's reply, read only to end the exchange cleanly
 
 
 @dataclass(frozen=True, slots=True)
@@ -398,17 +400,10 @@ def _retry_after(value: str | None) -> float | None:
 
 
 def sign(secret: str, message_id: str, timestamp: int, body: bytes) -> str:
-    """A Standard Webhooks signature: ``v1,`` + base64 HMAC-SHA256 of ``id.timestamp.body``.
-
-    A secret starting ``whsec_`` is base64 key material; any other secret is used as bytes.
-    """
-    key = (
-        base64.b64decode(secret.removeprefix("whsec_"))
-        if secret.startswith("whsec_")
-        else secret.encode("utf-8")
-    )
+    """A Standard Webhooks signature: ``v1,`` + base64 HMAC-SHA256 of ``id.timestamp.body``,
+    keyed with the base64 key of a ``whsec_`` secret (checked when the settings load)."""
     signed = f"{message_id}.{timestamp}.".encode() + body
-    digest = hmac.new(key, signed, hashlib.sha256).digest()
+    digest = hmac.new(webhook_key(secret), signed, hashlib.sha256).digest()
     return "v1," + base64.b64encode(digest).decode("ascii")
 
 
@@ -420,11 +415,15 @@ def post_webhook(
     message_id: str,
     secret: str | None,
     timestamp: int | None = None,
+    deadline_s: float = DEFAULT_DEADLINE_S,
 ) -> None:
-    """POST one alert; DeliveryError unless the endpoint answers 2xx.
+    """POST one alert; DeliveryError unless the endpoint answers 2xx within ``deadline_s``.
 
     ``webhook-timestamp`` is the moment of sending (receivers reject stale ones), unless given.
+    Only the status matters, so at most ``WEBHOOK_REPLY_BYTES`` of the reply are read: an
+    endless reply costs nothing, and one still trickling in at the deadline is a failure.
     """
+    give_up_at = time.monotonic() + deadline_s
     if timestamp is None:
         timestamp = int(time.time())
     headers = {
@@ -435,8 +434,26 @@ def post_webhook(
     if secret:
         headers["webhook-signature"] = sign(secret, message_id, timestamp, body)
     try:
-        response = client.post(url, content=body, headers=headers)
+        with client.stream("POST", url, content=body, headers=headers) as response:
+            if not 200 <= response.status_code < 300:
+                raise DeliveryError(f"deliver: endpoint answered {response.status_code}")
+            _read_reply(response, give_up_at, deadline_s)
     except httpx.HTTPError as exc:
         raise DeliveryError(f"deliver: {type(exc).__name__}: {exc}") from exc
-    if not 200 <= response.status_code < 300:
-        raise DeliveryError(f"deliver: endpoint answered {response.status_code}")
+
+
+def _read_reply(response: httpx.Response, give_up_at: float, deadline_s: float) -> None:
+    """End a 2xx exchange: read the reply up to ``WEBHOOK_REPLY_BYTES``, before the deadline.
+
+    Raw bytes: a compressed reply is not inflated. A reply already in memory (a test transport's)
+    has nothing left to read.
+    """
+    if response.is_stream_consumed:
+        return
+    read = 0
+    for chunk in response.iter_raw():
+        if time.monotonic() > give_up_at:
+            raise DeliveryError(f"deliver: no complete reply within {deadline_s:g}s")
+        read += len(chunk)
+        if read >= WEBHOOK_REPLY_BYTES:
+            return  # accepted; the rest is not read (the connection is dropped)

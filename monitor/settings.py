@@ -30,6 +30,7 @@ _UNIT_S = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, None: 1.
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _BASE_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _MAX_DURATION_S = 10 * 365 * 86400.0
+_WEBHOOK_KEY_BYTES = (24, 64)  # the key sizes Standard Webhooks allows
 _SECRET_MASK = "********"  # noqa: S105 - the mask shown instead of a secret
 
 
@@ -136,6 +137,31 @@ def mask_webhook_url(url: str) -> str:
     match = re.match(r"^([a-z]+://[^/?#@]*@?[^/?#]*)", url)
     host = match.group(1) if match else ""
     return f"{mask_url(host)}/{_SECRET_MASK}" if host else _SECRET_MASK
+
+
+def webhook_key(secret: str) -> bytes:
+    """The HMAC key of a webhook secret; ValueError (never quoting the secret) if it is not one.
+
+    Only Standard Webhooks secrets are taken: ``whsec_`` + base64 of 24 to 64 bytes, as the
+    standard asks. A receiver checks them with ``standardwebhooks.Webhook(secret)``, which reads
+    any secret as base64: a plain text secret would be decoded there into another key.
+    """
+    if not secret.startswith("whsec_"):
+        raise ValueError(
+            "must be a Standard Webhooks secret: whsec_ + base64 of 24 to 64 random bytes "
+            '(make one with: python -c "import base64,os; '
+            "print('whsec_' + base64.b64encode(os.urandom(32)).decode())\")"
+        )
+    encoded = secret.removeprefix("whsec_").rstrip("=")
+    try:
+        key = base64.b64decode(encoded + "=" * (-len(encoded) % 4), validate=True)
+    except binascii.Error:
+        raise ValueError("a whsec_ secret must be base64 after the prefix") from None
+    if not _WEBHOOK_KEY_BYTES[0] <= len(key) <= _WEBHOOK_KEY_BYTES[1]:
+        raise ValueError(
+            f"a whsec_ secret must hold 24 to 64 bytes of key (this one holds {len(key)})"
+        )
+    return key
 
 
 def parse_duration(value: object) -> float:
@@ -314,13 +340,10 @@ def _alerts(reader: _Reader, raw: object) -> AlertSettings:
         secret = hook_map.get("secret")
         if secret is not None:
             secret = reader.expand(reader.string(hook_map, (*at, "secret")), (*at, "secret"))
-            if secret.startswith("whsec_"):
-                try:
-                    base64.b64decode(secret.removeprefix("whsec_"), validate=True)
-                except binascii.Error:
-                    raise reader.error(
-                        (*at, "secret"), "a whsec_ secret must be base64 after the prefix"
-                    ) from None
+            try:
+                webhook_key(secret)
+            except ValueError as exc:
+                raise reader.error((*at, "secret"), str(exc)) from None
         webhooks.append(
             WebhookConfig(
                 name=reader.string(hook_map, (*at, "name"), default=f"webhook-{i + 1}"),

@@ -113,7 +113,8 @@ def configure(
     config = work / "config.yaml"
     hook = (
         "  max_article_age: 2d\n  retry: {initial: 1s, max: 2s, attempts: 1000}\n"
-        f"  webhooks:\n    - name: sink\n      url: {base_url}/hook\n      secret: crash-test\n"
+        f"  webhooks:\n    - name: sink\n      url: {base_url}/hook\n"
+        "      secret: whsec_Y3Jhc2gtdGVzdC1rZXktbWF0ZXJpYWwtMzI=\n"
         if webhook
         else "  max_article_age: null\n"
     )

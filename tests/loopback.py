@@ -29,9 +29,12 @@ class Site:
     request_times: list[tuple[str, float]] = field(default_factory=list)  # (path, monotonic)
     posts: list[Received] = field(default_factory=list)  # every POST, accepted or not
     refuse_posts_until: float = 0.0  # time.monotonic() before which POSTs get 503
+    refuse_first_posts: int = 0  # this many POSTs get 503 before any is accepted
     encodings: dict[str, str] = field(default_factory=dict)  # path -> Content-Encoding
     redirects: dict[str, str] = field(default_factory=dict)  # path -> Location
     trickle: set[str] = field(default_factory=set)  # paths sent a byte every 50 ms
+    post_reply: str = ""  # "endless": 64 MB of 2xx reply at full speed; "trickle": a byte per 50 ms
+    reply_bytes_written: int = 0  # of the POST replies, as far as the client took them
     lock: threading.Lock = field(default_factory=threading.Lock)
     base_url: str = ""
 
@@ -78,11 +81,37 @@ def serve(site: Site, host: str = "127.0.0.1") -> Iterator[Site]:
             length = int(self.headers.get("Content-Length", "0"))
             body = self.rfile.read(length)
             now = time.monotonic()
-            status = 503 if now < site.refuse_posts_until else 204
             headers = {k.lower(): v for k, v in self.headers.items()}
             with site.lock:
+                refused = now < site.refuse_posts_until or len(site.posts) < site.refuse_first_posts
+                status = 503 if refused else 204
                 site.posts.append(Received(self.path, headers, body, status, now))
+            if site.post_reply and status < 300:
+                self._reply_chunked(site.post_reply)
+                return
             self._answer(status, b"", "text/plain")
+
+        def _reply_chunked(self, kind: str) -> None:
+            """A 200 whose chunked body never ends in time: a fast flood, or a trickle."""
+            self.protocol_version = "HTTP/1.1"  # chunked replies need it
+            self.close_connection = True
+            self.send_response(200)
+            self.send_header("Content-Type", "text/plain")
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            chunk, count, pause = (
+                (b"x" * 65536, 1024, 0.0) if kind == "endless" else (b"x", 60, 0.05)
+            )
+            try:
+                for _ in range(count):
+                    self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+                    self.wfile.flush()
+                    with site.lock:
+                        site.reply_bytes_written += len(chunk)
+                    time.sleep(pause)
+                self.wfile.write(b"0\r\n\r\n")
+            except OSError:
+                pass  # the client stopped reading, as it should
 
         def _answer(
             self, status: int, body: bytes, content_type: str, etag: str | None = None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -83,11 +83,11 @@ def test_config_show_masks_secrets(config: Path, monkeypatch: pytest.MonkeyPatch
         "  webhooks:\n    - url: https://hooks.example/x\n      secret: ${HOOK_SECRET}",
     )
     config.write_text(text)
-    monkeypatch.setenv("HOOK_SECRET", "very-secret-value")
+    monkeypatch.setenv("HOOK_SECRET", "whsec_dmVyeS1zZWNyZXQtdmFsdWUtb2YtMjQtYnl0ZXM=")
     monkeypatch.setenv("MONITOR_DATABASE_URL", "postgresql+psycopg://u:dbpassword@h/db")
     code, out, _ = _run(config, "config", "show")
     assert code == 0
-    assert "very-secret-value" not in out
+    assert "dmVyeS1zZWNyZXQtdmFsdWU" not in out
     assert "dbpassword" not in out
     assert json.loads(out)["alerts"]["webhooks"][0]["secret"] == "********"
 
@@ -129,7 +129,7 @@ def test_alerts_test_sends_a_signed_sample(config: Path, monkeypatch: pytest.Mon
             "      secret: ${HOOK_SECRET}",
         )
         config.write_text(text)
-        monkeypatch.setenv("HOOK_SECRET", "sample-secret")
+        monkeypatch.setenv("HOOK_SECRET", "whsec_" + "c2FtcGxlLXNlY3JldC1rZXktbWF0ZXJpYWwh")
         code, out, _ = _run(config, "alerts", "test")
     assert code == 0
     assert out.strip() == "ops: delivered, signed"
@@ -363,3 +363,68 @@ def test_explain_fetches_a_page_over_http(config: Path) -> None:
     assert "published 2024-01-29" in out
     assert "harir 2024-01-29" in out
     assert "outcome no_damage" in out
+
+
+def _attacks(path: Path, count: int) -> Path:
+    """A JSON Lines corpus of ``count`` attacks on one base, two days apart: one alert each."""
+    lines = []
+    for i in range(count):
+        day = datetime(2024, 1, 1, 12, tzinfo=UTC) + timedelta(days=2 * i)
+        text = (
+            f"A drone attacked Ain al-Asad air base in western Iraq on {day:%A}, US officials "
+            f"said. Officials have counted {i + 3} such incidents at sites in the region."
+        )
+        record = {"url": f"https://news.example/{i}", "published": day.isoformat(), "text": text}
+        lines.append(json.dumps({**record, "title": f"Attack {i}"}))
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def _with_webhook(config: Path, url: str) -> None:
+    """Send the config's alerts to ``url``, retrying a failure after 0.2 s."""
+    config.write_text(
+        config.read_text().replace(
+            "  webhooks: []",
+            f"  webhooks:\n    - name: ops\n      url: {url}\n  retry: {{initial: 0.2, max: 1}}",
+        )
+    )
+
+
+def test_replay_sends_every_alert_in_order_after_a_failed_first_attempt(
+    config: Path, tmp_path: Path
+) -> None:
+    """replay --send-alerts delivers all 60 alerts (more than one batch) in order of detection,
+    retrying the refused first attempt, and counts 60 sent in 61 attempts, 1 failed."""
+    from tests.loopback import Site, serve
+
+    corpus = _attacks(tmp_path / "attacks.jsonl", 60)
+    with serve(Site(refuse_first_posts=1)) as site:
+        _with_webhook(config, f"{site.base_url}/hook")
+        code, out, _ = _run(config, "replay", "--send-alerts", "--workers", "1", str(corpus))
+    assert code == 0, out
+    assert "deliveries: 60 sent in 61 attempts (1 failed)" in out
+    assert "nothing left pending" in out
+    accepted = [json.loads(post.body)["event"] for post in site.accepted()]
+    assert [event["id"] for event in accepted] == sorted(event["id"] for event in accepted)
+    assert len({post.headers["webhook-id"] for post in site.accepted()}) == 60
+    assert site.posts[0].headers["webhook-id"] == site.posts[1].headers["webhook-id"]
+    _, listed, _ = _run(config, "alerts", "list")
+    assert "deliveries: sent 60" in listed
+
+
+def test_replay_names_what_it_leaves_pending(config: Path, tmp_path: Path) -> None:
+    """With an endpoint that refuses everything and no wait for retries, replay says how many
+    deliveries are left, when the next try is and the endpoint's answer."""
+    from tests.loopback import Site, serve
+
+    corpus = _attacks(tmp_path / "attacks.jsonl", 3)
+    with serve(Site(refuse_posts_until=float("inf"))) as site:
+        _with_webhook(config, f"{site.base_url}/hook")
+        code, out, _ = _run(
+            config, "replay", "--send-alerts", "--retry-for", "0", "--workers", "1", str(corpus)
+        )
+    assert code == 0, out
+    assert len(site.posts) == 1  # the others wait behind the first, in order
+    assert "deliveries: 0 sent in 1 attempts (1 failed)" in out
+    assert "left pending: ops: 3 (next try " in out
+    assert "deliver: endpoint answered 503); `monitor run` delivers them" in out

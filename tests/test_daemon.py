@@ -23,7 +23,7 @@ import pytest
 from tests.conftest import ROOT
 from tests.loopback import Site, serve
 
-SECRET = "test-signing-secret"
+SECRET = "whsec_" + base64.b64encode(b"test-signing-secret-of-32-bytes!").decode()
 MONITOR = [sys.executable, "-m", "monitor"]
 
 PAGE = """<html><head><title>{title}</title></head><body>
@@ -107,7 +107,9 @@ def _verify(received: object) -> dict[str, object]:
     signed = f"{headers['webhook-id']}.{headers['webhook-timestamp']}.".encode() + body
     expected = (
         "v1,"
-        + base64.b64encode(hmac.new(SECRET.encode(), signed, hashlib.sha256).digest()).decode()
+        + base64.b64encode(
+            hmac.new(base64.b64decode(SECRET[6:]), signed, hashlib.sha256).digest()
+        ).decode()
     )
     assert headers["webhook-signature"] == expected
     return json.loads(body)  # type: ignore[no-any-return]

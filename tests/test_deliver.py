@@ -8,16 +8,18 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 
-from monitor.deliver import deliver_due, retry_delay_s
+from monitor.deliver import Delivered, deliver_all, deliver_due, retry_delay_s, waiting
 from monitor.http import make_client, sign
 from monitor.settings import RetrySettings, WebhookConfig
 from monitor.store import Store
 from monitor.store import outbox as outbox_store
+from tests.loopback import Site, serve
 
 NOW = datetime(2024, 1, 28, 15, 0, tzinfo=UTC)
 ID1, ID2, ID3 = (outbox_store.alert_id_for(f"k{n}", 1) for n in (1, 2, 3))
 RETRY = RetrySettings(initial_s=30, max_s=3600, max_attempts=3)
-OPS = WebhookConfig(name="ops", url="http://ops.example/hook", format="json", secret="s3cret")
+SECRET = "whsec_" + "c2lnbmluZyBrZXkgb2YgdGhlIG9wcyB3ZWJob29r"
+OPS = WebhookConfig(name="ops", url="http://ops.example/hook", format="json", secret=SECRET)
 CHAT = WebhookConfig(name="chat", url="http://chat.example/hook", format="slack", secret=None)
 
 
@@ -94,7 +96,7 @@ def test_delivery_is_signed_and_marked_sent(store: Store) -> None:
     assert request.headers["webhook-id"] == ID1
     stamp = int(request.headers["webhook-timestamp"])
     assert abs(stamp - time.time()) < 60  # the moment of sending, not the batch's
-    assert request.headers["webhook-signature"] == sign("s3cret", ID1, stamp, request.content)
+    assert request.headers["webhook-signature"] == sign(SECRET, ID1, stamp, request.content)
     assert [d.status for d in _deliveries(store)] == ["sent"]
 
 
@@ -216,3 +218,124 @@ def test_alert_written_during_a_retry_is_not_held_for_the_lease(store: Store) ->
     with store.begin() as conn:
         rows = {d.alert: d for d in outbox_store.list_deliveries(conn)}
     assert rows[ID2].next_attempt_at == NOW
+
+
+class _Clock:
+    """A clock that moves only when slept on: waits for retries cost no time."""
+
+    def __init__(self) -> None:
+        self.now = NOW
+        self.slept: list[float] = []
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += timedelta(seconds=seconds)
+
+
+class _FailsFirst:
+    """A webhook endpoint refusing its first ``failures`` requests, then taking every alert."""
+
+    def __init__(self, failures: int) -> None:
+        self.failures = failures
+        self.requests: list[str] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request.headers["webhook-id"])
+        return httpx.Response(503 if len(self.requests) <= self.failures else 204)
+
+
+def _deliver_all(store: Store, endpoint: _FailsFirst, clock: _Clock, *, wait_s: float) -> Delivered:
+    with make_client(transport=httpx.MockTransport(endpoint)) as client:
+        return deliver_all(
+            client=client,
+            store=store,
+            webhooks=[OPS],
+            retry=RETRY,
+            clock=clock,
+            sleep=clock.sleep,
+            wait_s=wait_s,
+        )
+
+
+def test_deliver_all_retries_and_keeps_order_past_a_batch(store: Store) -> None:
+    """With more alerts than one batch and a refused first attempt, everything is delivered in
+    order of detection once the retry comes, each once, with exact counts, and nothing is left."""
+    for event_id in range(1, 61):
+        _enqueue(store, event_id)
+    endpoint = _FailsFirst(1)
+    clock = _Clock()
+    done = _deliver_all(store, endpoint, clock, wait_s=300)
+    expected = [outbox_store.alert_id_for(f"k{n}", 1) for n in range(1, 61)]
+    assert endpoint.requests == [expected[0], *expected]
+    assert (done.sent, done.failed, done.attempts) == (60, 1, 61)
+    assert len(clock.slept) == 1
+    assert clock.slept[0] <= 33  # the first retry (30 s ± 10%), not a lease of 120 s
+    assert waiting(store) == []
+
+
+def test_deliver_all_says_what_is_left_when_retries_come_too_late(store: Store) -> None:
+    """A retry due after the wait leaves the webhook's rows pending, named with the first one's
+    error; a refused attempt counts once, not once per row held behind it."""
+    for event_id in range(1, 10):
+        _enqueue(store, event_id)
+    clock = _Clock()
+    done = _deliver_all(store, _FailsFirst(100), clock, wait_s=10)
+    assert (done.claimed, done.sent, done.failed) == (9, 0, 1)
+    (left,) = waiting(store)
+    assert (left.webhook, left.pending) == ("ops", 9)
+    assert left.last_error == "deliver: endpoint answered 503"
+    assert clock.slept == []
+
+
+def test_rows_of_a_claimer_that_died_go_first_when_its_lease_ends(store: Store) -> None:
+    """Rows claimed by a process that died wait for their lease; the rows behind them wait too,
+    so the webhook still gets every alert in order of detection."""
+    for event_id in range(1, 9):
+        _enqueue(store, event_id)
+    with store.begin() as conn:
+        outbox_store.claim_due(conn, now=NOW, limit=5)  # then the claimer dies
+    endpoint = _FailsFirst(0)
+    with make_client(transport=httpx.MockTransport(endpoint)) as client:
+        early = deliver_due(
+            client=client, store=store, webhooks=[OPS], retry=RETRY, now=NOW + timedelta(minutes=1)
+        )
+        assert early.claimed == 0  # rows 6-8 do not overtake the leased rows 1-5
+        deliver_due(
+            client=client, store=store, webhooks=[OPS], retry=RETRY, now=NOW + timedelta(minutes=3)
+        )
+    assert endpoint.requests == [outbox_store.alert_id_for(f"k{n}", 1) for n in range(1, 9)]
+
+
+def _delivered_to_loopback(store: Store, site: Site, *, deadline_s: float) -> Delivered:
+    _enqueue(store, 1)
+    hook = WebhookConfig(name="ops", url=f"{site.base_url}/hook", format="json", secret=SECRET)
+    with make_client() as client:
+        return deliver_due(
+            client=client,
+            store=store,
+            webhooks=[hook],
+            retry=RETRY,
+            now=NOW,
+            deadline_s=deadline_s,
+        )
+
+
+def test_an_endless_reply_is_read_only_a_few_kilobytes(store: Store) -> None:
+    """A 2xx whose body never ends is accepted after reading a few KB; the rest is not read."""
+    with serve(Site(post_reply="endless")) as site:
+        done = _delivered_to_loopback(store, site, deadline_s=30)
+    assert (done.sent, done.failed) == (1, 0)
+    assert site.reply_bytes_written < 16 * 1024 * 1024  # of 64 MB: the client hung up
+
+
+def test_a_trickling_reply_fails_at_the_deadline(store: Store) -> None:
+    """A 2xx whose body trickles in is a failed attempt once the delivery's deadline passes."""
+    with serve(Site(post_reply="trickle")) as site:
+        done = _delivered_to_loopback(store, site, deadline_s=0.3)
+    assert (done.sent, done.failed) == (0, 1)
+    (row,) = _deliveries(store)
+    assert (row.status, row.attempts) == ("pending", 1)
+    assert row.last_error == "deliver: no complete reply within 0.3s"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from pathlib import Path
 
 import pytest
@@ -73,7 +74,7 @@ def test_invalid_config_names_key_and_line(text: str, message: str) -> None:
 def test_environment_overrides_database_and_fills_secrets(tmp_path: Path) -> None:
     """MONITOR_DATABASE_URL wins over the file; ${NAME} and NAME_FILE fill webhook values."""
     secret_file = tmp_path / "secret"
-    secret_file.write_text("s3cret-from-file\n")
+    secret_file.write_text("whsec_czNjcmV0LWZyb20tZmlsZS0yNC1ieXRlcw==\n")
     config = tmp_path / "config.yaml"
     config.write_text(
         "database: sqlite:///local.db\n"
@@ -87,11 +88,14 @@ def test_environment_overrides_database_and_fills_secrets(tmp_path: Path) -> Non
     settings = load_settings(config, env)
     assert settings.database_url == "postgresql+psycopg://u:pw@db/m"
     (hook,) = settings.alerts.webhooks
-    assert (hook.url, hook.secret) == ("https://hooks.example/x", "s3cret-from-file")
+    assert (hook.url, hook.secret) == (
+        "https://hooks.example/x",
+        "whsec_czNjcmV0LWZyb20tZmlsZS0yNC1ieXRlcw==",
+    )
     shown = str(settings.redacted())
     assert "pw" not in shown
-    assert "s3cret" not in shown
-    assert "s3cret" not in repr(settings)
+    assert "czNjcmV0" not in shown
+    assert "czNjcmV0" not in repr(settings)
 
 
 def test_relative_sqlite_path_is_relative_to_config(tmp_path: Path) -> None:
@@ -128,3 +132,36 @@ def test_item_retention_defaults_to_a_week_and_is_validated() -> None:
     assert parse_settings("item_retention: 2d\n", {}).item_retention_s == 172800.0
     with pytest.raises(ConfigError, match="line 1: item_retention"):
         parse_settings("item_retention: soon\n", {}, path=Path("c.yaml"))
+
+
+@pytest.mark.parametrize(
+    ("secret", "message"),
+    [
+        ("plain-text-secret-of-decent-length", "must be a Standard Webhooks secret"),
+        ("whsec_", "holds 0"),
+        ("whsec_QQ==", "holds 1"),
+        ("whsec_" + "QUFB" * 7, "holds 21"),
+        ("whsec_" + "QUFB" * 22, "holds 66"),
+        ("whsec_not base64!", "must be base64"),
+    ],
+    ids=["plain", "empty-key", "one-byte", "21-bytes", "66-bytes", "not-base64"],
+)
+def test_webhook_secret_outside_the_standard_is_refused(secret: str, message: str) -> None:
+    """A secret that is not whsec_ + base64 of 24 to 64 bytes stops the load with one line
+    naming the key, and the line never quotes the secret."""
+    text = "alerts:\n  webhooks:\n    - url: https://h.example/x\n      secret: ${S}\n"
+    with pytest.raises(ConfigError, match=r"alerts\.webhooks\[0\]\.secret: ") as raised:
+        parse_settings(text, {"S": secret}, path=Path("c.yaml"))
+    assert message in str(raised.value)
+    assert "\n" not in str(raised.value)
+    if len(secret) > len("whsec_"):
+        assert secret.removeprefix("whsec_") not in str(raised.value)
+
+
+@pytest.mark.parametrize("size", [24, 64], ids=["24-bytes", "64-bytes"])
+def test_webhook_secret_within_the_standard_is_taken(size: int) -> None:
+    """Keys of 24 and 64 bytes, padded or not, are accepted."""
+    key = base64.b64encode(bytes(range(size))).decode().rstrip("=")
+    text = "alerts:\n  webhooks:\n    - url: https://h.example/x\n      secret: ${S}\n"
+    (hook,) = parse_settings(text, {"S": "whsec_" + key}, path=Path("c.yaml")).alerts.webhooks
+    assert hook.secret == "whsec_" + key

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import cast
 
-from sqlalchemy import Connection, Table, func, select, update
+from sqlalchemy import ColumnElement, Connection, Table, exists, func, select, update
 
 from monitor.records import Alert
 from monitor.store._sql import insert_ignore, release_pending_leases
@@ -114,9 +114,11 @@ def claim_due(
 ) -> list[Delivery]:
     """Take pending deliveries whose time has come (to one webhook, if given), oldest first.
 
-    Each is leased for ``lease_s``: no other replica takes it meanwhile, and if this one
-    dies it is due again when the lease ends (sent again under the same webhook-id). A
-    webhook's rows are claimed by one replica at a time, so its alerts keep their order.
+    A row waits while an earlier pending row of its webhook is not due (backing off, or leased
+    by a claimer that may have died), so every webhook gets its alerts in order of detection
+    whatever the times on its rows. Each is leased for ``lease_s``: no other replica takes it
+    meanwhile, and if this one dies it is due again when the lease ends (sent again under the
+    same webhook-id). A webhook's rows are claimed by one replica at a time.
     """
     if webhook is not None:
         if conn.dialect.name == "postgresql":
@@ -145,8 +147,8 @@ def claim_due(
             _alerts.c.created_at,
         )
         .join(_alerts, _alerts.c.id == _outbox.c.alert_id)
-        .where(_outbox.c.status == "pending", _outbox.c.next_attempt_at <= now)
-        .order_by(_outbox.c.next_attempt_at, _outbox.c.id)
+        .where(_outbox.c.status == "pending", _outbox.c.next_attempt_at <= now, ~_held_back(now))
+        .order_by(_outbox.c.id)  # order of detection; the due time may reorder a webhook's rows
         .limit(limit)
         .with_for_update(skip_locked=True, of=_outbox)
     )
@@ -163,6 +165,34 @@ def claim_due(
         Delivery(r.id, r.alert_id, r.webhook, r.attempts, r.payload, r.dedupe_key, r.created_at)
         for r in rows
     ]
+
+
+def _held_back(now: datetime) -> ColumnElement[bool]:
+    """True for a row behind an earlier pending row of its webhook that is not due at ``now``."""
+    earlier = _outbox.alias("earlier")
+    return exists().where(
+        earlier.c.webhook == _outbox.c.webhook,
+        earlier.c.status == "pending",
+        earlier.c.id < _outbox.c.id,
+        earlier.c.next_attempt_at > now,
+    )
+
+
+def next_due_at(conn: Connection, *, webhooks: Sequence[str]) -> datetime | None:
+    """When one of these webhooks next has a delivery to claim: the earliest time on the first
+    pending row of each (the rows behind it wait for it); None when none is pending."""
+    earlier = _outbox.alias("earlier")
+    first = ~exists().where(
+        earlier.c.webhook == _outbox.c.webhook,
+        earlier.c.status == "pending",
+        earlier.c.id < _outbox.c.id,
+    )
+    value = conn.execute(
+        select(func.min(_outbox.c.next_attempt_at)).where(
+            _outbox.c.status == "pending", _outbox.c.webhook.in_(webhooks), first
+        )
+    ).scalar_one()
+    return None if value is None else _aware(value)
 
 
 def release_leases(conn: Connection, *, now: datetime, replica: str | None = None) -> int:
@@ -204,17 +234,26 @@ def mark_failed(
 
 
 def defer_webhook(conn: Connection, webhook: str, *, until: datetime) -> None:
-    """Hold a webhook's other pending rows until ``until`` (their order by id is kept), the
-    ones this delivery round had claimed included."""
+    """Hold a webhook's other pending rows until ``until`` (their order by id is kept)."""
     conn.execute(
         update(_outbox)
         .where(
             _outbox.c.webhook == webhook,
             _outbox.c.status == "pending",
-            (_outbox.c.next_attempt_at < until) | _outbox.c.leased_by.is_not(None),
+            _outbox.c.next_attempt_at < until,
         )
-        .values(next_attempt_at=until, leased_by=None)
+        .values(next_attempt_at=until)
     )
+
+
+def give_back(conn: Connection, delivery_ids: Sequence[int], *, due_at: datetime) -> None:
+    """End the lease of claimed deliveries that were not tried: due at ``due_at``."""
+    if delivery_ids:
+        conn.execute(
+            update(_outbox)
+            .where(_outbox.c.id.in_(delivery_ids), _outbox.c.status == "pending")
+            .values(next_attempt_at=due_at, leased_by=None)
+        )
 
 
 def list_deliveries(conn: Connection, *, status: str | None = None) -> list[DeliveryState]:
