@@ -73,7 +73,6 @@ class _Daemon:
         # holding one leaves that work to the others when it ends.
         self.feed_lease_s = settings.http.deadline_s + 10
         self.item_lease_s = 2 * settings.http.deadline_s
-        self.delivery_lease_s = max(30.0, 4 * settings.http.timeout_s)
 
     def poll(self, feed_id: int, *, force: bool = False) -> None:
         """The scheduler's job: refresh one feed unless it is backing off."""
@@ -180,7 +179,6 @@ class _Daemon:
                 now=_now(),
                 only=only,
                 replica=self.replica,
-                lease_s=self.delivery_lease_s,
                 deadline_s=self.settings.http.deadline_s,
             )
         self.metrics.deliveries.labels("sent").inc(done.sent)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import random
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -137,10 +138,19 @@ def deliver_due(
     replica: str | None = None,
     lease_s: float = outbox_store.DELIVERY_LEASE_S,
     deadline_s: float = DEFAULT_DEADLINE_S,
+    monotonic: Callable[[], float] = time.monotonic,
 ) -> Delivered:
     """Send one batch of due deliveries once (or only ``only``'s), each webhook in parallel and
     in order of detection. The daemon runs one loop per webhook with ``only``, so a slow
-    endpoint never holds up another's alerts."""
+    endpoint never holds up another's alerts.
+
+    The batch is leased for ``lease_s`` (at least two deliveries' worst case: the deadline and
+    one more read). A delivery is started only while the lease will outlast it, so another
+    replica never takes over a row this one may still send; the rows left are given back.
+    """
+    worst_s = deadline_s + (client.timeout.read or 0.0)
+    lease_s = max(lease_s, 2 * worst_s)
+    start_by = monotonic() + lease_s - worst_s
     with store.begin() as conn:
         due = outbox_store.claim_due(
             conn, now=now, limit=BATCH, webhook=only, replica=replica, lease_s=lease_s
@@ -161,6 +171,7 @@ def deliver_due(
             retry=retry,
             now=now,
             deadline_s=deadline_s,
+            in_lease=lambda: monotonic() <= start_by,
         )
 
     if len(by_hook) == 1:  # the daemon's per-webhook loops: no pool on every tick
@@ -180,11 +191,20 @@ def _deliver_to(
     retry: RetrySettings,
     now: datetime,
     deadline_s: float,
+    in_lease: Callable[[], bool],
 ) -> Delivered:
-    """Deliver one webhook's due rows in order; stop at the first failure (keeps the order)."""
+    """Deliver one webhook's due rows in order; stop at the first failure (keeps the order),
+    or give the rest back when the lease would end during the next one."""
     sent = 0
     latencies: list[float] = []
     for index, delivery in enumerate(deliveries):
+        if not in_lease():
+            with store.begin() as conn:
+                outbox_store.give_back(conn, [d.id for d in deliveries[index:]], due_at=now)
+            log.info(
+                "outbox_lease_ending", webhook=delivery.webhook, given_back=len(deliveries) - index
+            )
+            break
         try:
             if hook is None:
                 raise DeliveryError(f"deliver: webhook {delivery.webhook!r} is not configured")

@@ -309,6 +309,30 @@ def test_rows_of_a_claimer_that_died_go_first_when_its_lease_ends(store: Store) 
     assert endpoint.requests == [outbox_store.alert_id_for(f"k{n}", 1) for n in range(1, 9)]
 
 
+def test_a_batch_stops_before_its_lease_could_end_mid_delivery(store: Store) -> None:
+    """Once the lease would end during the next delivery, the rest of the batch is given back,
+    due at once and held by no one: another replica taking it over cannot double a send."""
+    for event_id in (1, 2, 3):
+        _enqueue(store, event_id)
+    endpoint = _FailsFirst(0)
+    readings = iter([0.0, 0.0, 10_000.0, 10_000.0])  # the lease passes during the first send
+    with make_client(transport=httpx.MockTransport(endpoint)) as client:
+        done = deliver_due(
+            client=client,
+            store=store,
+            webhooks=[OPS],
+            retry=RETRY,
+            now=NOW,
+            replica="a",
+            monotonic=lambda: next(readings),
+        )
+        assert (done.claimed, done.sent, done.failed) == (3, 1, 0)
+        with store.begin() as conn:
+            taken = outbox_store.claim_due(conn, now=NOW, replica="b")
+        assert [d.dedupe_key for d in taken] == [ID2, ID3]
+    assert endpoint.requests == [ID1]
+
+
 def _delivered_to_loopback(store: Store, site: Site, *, deadline_s: float) -> Delivered:
     _enqueue(store, 1)
     hook = WebhookConfig(name="ops", url=f"{site.base_url}/hook", format="json", secret=SECRET)
