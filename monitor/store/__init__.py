@@ -15,10 +15,11 @@ from typing import TYPE_CHECKING, Literal
 from urllib.parse import quote
 
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
-from sqlalchemy.engine import URL, make_url
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from monitor.errors import StoreError
+from monitor.settings import mask_url
 from monitor.store.sqlite_file import (
     FileIdentity,
     file_identity,
@@ -47,11 +48,11 @@ OpenMode = Literal["create", "write", "read"]
 class Store:
     """A database: transactions, health and schema version."""
 
-    def __init__(self, engine: Engine, *, path: Path | None = None, url: URL | None = None) -> None:
+    def __init__(self, engine: Engine, *, path: Path | None = None, name: str = "") -> None:
         self.engine = engine
         self.path = path  # the SQLite file, if the store is one
-        # What error messages call the database: its URL as configured, password masked.
-        self.name = (url or engine.url).render_as_string(hide_password=True)
+        # What error messages call the database: its URL as configured, secrets masked.
+        self.name = name or mask_url(engine.url.render_as_string(hide_password=False))
         self._identity: FileIdentity | None = file_identity(path) if path else None
 
     @contextmanager
@@ -134,27 +135,32 @@ class Store:
 
 def open_store(url: str, *, mode: OpenMode = "create") -> Store:
     """A Store on an SQLAlchemy URL (see ``OpenMode``; only ``create`` makes an SQLite file)."""
+    name = mask_url(url)
     try:
-        parsed = make_url(url)
-        path = sqlite_path(parsed)
-        if path is not None and mode != "create" and not path.exists():
-            raise StoreError(f"store: no database at {path}; run `monitor db upgrade` to create it")
-        if path is not None and mode == "create":
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.touch()  # an empty file is an empty SQLite database; its identity is known now
-        if path is not None and mode == "read":
-            parsed = parsed.set(
-                database=f"file:{quote(str(path))}",
-                query={**parsed.query, "mode": "ro", "uri": "true"},
-            )
-        engine = create_engine(parsed, pool_pre_ping=True)
-    except (SQLAlchemyError, ImportError, OSError) as exc:
-        raise StoreError(f"store: cannot open database: {_first_line(exc)}") from exc
+        engine, path = _engine(url, mode)
+    except (SQLAlchemyError, ImportError, OSError, ValueError) as exc:
+        raise StoreError(f"store: {name}: cannot open: {_first_line(exc)}") from exc
+    return Store(engine, path=path, name=name)
+
+
+def _engine(url: str, mode: OpenMode) -> tuple[Engine, Path | None]:
+    parsed = make_url(url)
+    path = sqlite_path(parsed)
+    if path is not None and mode != "create" and not path.exists():
+        raise StoreError(f"store: no database at {path}; run `monitor db upgrade` to create it")
+    if path is not None and mode == "create":
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch()  # an empty file is an empty SQLite database; its identity is known now
+    if path is not None and mode == "read":
+        parsed = parsed.set(
+            database=f"file:{quote(str(path))}", query={**parsed.query, "mode": "ro", "uri": "true"}
+        )
+    engine = create_engine(parsed, pool_pre_ping=True)
     if engine.dialect.name == "sqlite":
         reads_only = mode == "read"
         event.listen(engine, "connect", _sqlite_read_pragmas if reads_only else _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin if reads_only else _sqlite_begin_immediate)
-    return Store(engine, path=path, url=make_url(url))
+    return engine, path
 
 
 def _sqlite_pragmas(dbapi_connection: object, record: object) -> None:
