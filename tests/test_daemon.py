@@ -372,9 +372,7 @@ def test_daemon_stops_when_its_database_file_goes(
     [signal.SIGHUP, signal.SIGINT, signal.SIGQUIT, signal.SIGUSR1, signal.SIGUSR2],
     ids=lambda s: signal.Signals(s).name,
 )
-def test_stop_signals_stop_cleanly(
-    site: Site, workdir: Workdir, tmp_path: Path, signum: int
-) -> None:
+def test_stop_signals_stop_cleanly(site: Site, workdir: Workdir, signum: int) -> None:
     """SIGHUP (a closed terminal, or `kill -HUP`) and the other signals that would end the
     process outright stop it as SIGTERM does: drained, leases given back, exit status 0."""
     _, env = workdir
