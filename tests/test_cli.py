@@ -481,3 +481,18 @@ def test_database_behind_the_migrations_is_refused(config: Path, command: str) -
     assert "run `monitor db upgrade`" in line
     _, current, _ = _run(config, "db", "current")
     assert current.startswith("database: 0003;")
+
+
+@pytest.mark.parametrize("command", sorted(set(DATABASE_COMMANDS) - {"db current"}), ids=str)
+def test_database_of_a_newer_release_is_refused(config: Path, command: str) -> None:
+    """A schema this release does not know (a newer one migrated it) is refused in one line by
+    every command, `db upgrade` included: no upgrade of this code can fix it."""
+    import sqlite3
+
+    _run(config, "db", "upgrade")
+    with sqlite3.connect(config.parent / "m.db") as conn:
+        conn.execute("UPDATE alembic_version SET version_num = '9999'")
+    code, _, err = _run(config, *DATABASE_COMMANDS[command])
+    assert code == 1
+    (line,) = err.splitlines()
+    assert "database schema is at 9999, which this release does not know" in line

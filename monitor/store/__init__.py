@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from contextlib import AbstractContextManager
 
     from alembic.config import Config
+    from alembic.script import ScriptDirectory
 
 __all__ = ["MIGRATIONS_DIR", "OpenMode", "Store", "Transaction", "open_store"]
 
@@ -98,6 +99,7 @@ class Store:
         """Apply every migration up to head (``monitor db upgrade``)."""
         from alembic import command  # Alembic is only needed here: the CLI starts faster
 
+        self._require_known(self.current_revision())
         with self._errors("upgrade failed: "), self.engine.begin() as conn:
             command.upgrade(_alembic_config(conn), "head")
 
@@ -116,9 +118,7 @@ class Store:
             return MigrationContext.configure(conn).get_current_revision()
 
     def head_revision(self) -> str | None:
-        from alembic.script import ScriptDirectory
-
-        return ScriptDirectory.from_config(_alembic_config(None)).get_current_head()
+        return _scripts().get_current_head()
 
     def is_at_head(self) -> bool:
         return self.current_revision() == self.head_revision()
@@ -126,11 +126,26 @@ class Store:
     def require_head(self) -> None:
         """Refuse to work on a database whose schema is not the current one."""
         current, head = self.current_revision(), self.head_revision()
+        self._require_known(current)
         if current != head:
             raise StoreError(
-                f"store: database schema is at {current or 'nothing'}, code needs {head}; "
-                "run `monitor db upgrade`"
+                f"store: {self.name}: database schema is at {current or 'nothing'}, code needs "
+                f"{head}; run `monitor db upgrade`"
             )
+
+    def _require_known(self, revision: str | None) -> None:
+        """Refuse a schema written by a newer release: no upgrade of this code can fix it."""
+        from alembic.util import CommandError
+
+        if revision is None:
+            return
+        try:
+            _scripts().get_revision(revision)
+        except CommandError:
+            raise StoreError(
+                f"store: {self.name}: database schema is at {revision}, which this release "
+                "does not know (a newer one migrated it); run that release or a later one"
+            ) from None
 
 
 def open_store(url: str, *, mode: OpenMode = "create") -> Store:
@@ -190,6 +205,13 @@ def _sqlite_begin_immediate(conn: Connection) -> None:
     writes would otherwise fail at once ("database is locked", which no busy timeout waits
     out) whenever another thread wrote in between; this way it waits its turn."""
     conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _scripts() -> ScriptDirectory:
+    """The migrations this release ships."""
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(_alembic_config(None))
 
 
 def _alembic_config(conn: Connection | None) -> Config:
