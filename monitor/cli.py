@@ -31,7 +31,7 @@ from monitor.pipeline.rules import compile_rules
 from monitor.process import AlertPolicy
 from monitor.records import Article, Event
 from monitor.settings import Settings, load_settings, parse_duration, with_database
-from monitor.store import Store, open_store
+from monitor.store import OpenMode, Store, open_store
 from monitor.store import events as event_store
 from monitor.store import outbox as outbox_store
 
@@ -63,11 +63,26 @@ class _Context:
             self._settings = load_settings(self.config)
         return self._settings
 
-    def store(self, database: str | None = None) -> Store:
+    def store(self, database: str | None = None, *, mode: OpenMode = "read") -> Store:
+        """The configured database (or ``database``), at the code's schema, else one line.
+
+        Every command that uses the database opens it here. One that only reads gets it
+        read-only, and an SQLite file that is not there is an error, never a new empty
+        database; one that writes refuses a schema behind the code's, as the daemon does
+        (``create``, for replay, first brings a brand-new empty database to the schema).
+        """
+        store = self.open_store(database, mode=mode)
+        if mode == "create":
+            store.create_if_empty()
+        store.require_head()
+        return store
+
+    def open_store(self, database: str | None = None, *, mode: OpenMode) -> Store:
+        """The database as it is, whatever its schema (``db upgrade``, ``db current``)."""
         settings = self.settings()
         if database:
             settings = with_database(settings, database)
-        return open_store(settings.database_url)
+        return open_store(settings.database_url, mode=mode)
 
 
 pass_context = click.make_pass_decorator(_Context)
@@ -106,8 +121,9 @@ def cli(ctx: click.Context, config: str | None, log_level: str) -> None:
 def run(obj: _Context, once: bool) -> None:
     """Run the daemon: poll the configured feeds and send alerts to the webhooks.
 
-    The database must be at the current schema (run `monitor db upgrade` first).
-    SIGTERM or Ctrl-C stops it cleanly.
+    The database must be at the current schema (run `monitor db upgrade` first). An SQLite
+    database serves one daemon: a second `run` on it is refused, naming the first. SIGTERM,
+    SIGHUP or Ctrl-C stops it cleanly (SIGHUP does not reload: restart it for a new config).
 
     \b
     Example:
@@ -166,7 +182,8 @@ def replay(
     daemon. Alerts are recorded, and sent only with --send-alerts: every one due, in order of
     detection, a failed one retried on the alerts.retry schedule for up to --retry-for; what
     is still pending then is named with its last error, for `monitor run` to deliver.
-    Replaying the same corpus again adds nothing.
+    Replaying the same corpus again adds nothing. A new, empty database is set up first; one
+    behind the code's schema is refused (run `monitor db upgrade`).
 
     \b
     Example:
@@ -177,8 +194,7 @@ def replay(
 
     settings = obj.settings()
     wait_s = _duration_or_zero(retry_for, "--retry-for")
-    store = obj.store(database)
-    store.upgrade()
+    store = obj.store(database, mode="create")
     webhooks = settings.alerts.webhooks if send_alerts else ()
     policy = AlertPolicy(webhooks=tuple(hook.name for hook in webhooks), max_article_age_s=None)
     with _progress_display(progress) as display:
@@ -596,7 +612,6 @@ def events(
         monitor events --format geojson > events.geojson
     """
     store = obj.store(database)
-    store.require_head()
     with store.begin() as conn:
         found = event_store.list_events(conn, tracked_only=tracked_only, base_id=base_id)
     if fmt == "jsonl":
@@ -643,7 +658,6 @@ def alerts_list(obj: _Context, status: str | None, database: str | None) -> None
         monitor alerts list --status dead
     """
     store = obj.store(database)
-    store.require_head()
     with store.begin() as conn:
         if status is not None:
             rows = outbox_store.list_deliveries(conn, status=status)
@@ -733,7 +747,6 @@ def health(obj: _Context, as_json: bool) -> None:
     from monitor.store import feeds as feed_store
 
     store = obj.store()
-    store.require_head()
     now = _now()
     with store.begin() as conn:
         states = feed_store.list_feeds(conn)
@@ -791,7 +804,6 @@ def feeds(obj: _Context) -> None:
     from monitor.store import items as item_store
 
     store = obj.store()
-    store.require_head()
     with store.begin() as conn:
         states = feed_store.list_feeds(conn)
         waiting = item_store.pending_by_feed(conn)
@@ -839,7 +851,7 @@ def upgrade(obj: _Context) -> None:
     Example:
         MONITOR_DATABASE_URL=postgresql+psycopg://monitor@db/monitor monitor db upgrade
     """
-    store = obj.store()
+    store = obj.open_store(mode="create")
     store.upgrade()
     click.echo(f"database at revision {store.current_revision()}")
 
@@ -854,7 +866,7 @@ def current(obj: _Context) -> None:
     Example:
         monitor db current
     """
-    store = obj.store()
+    store = obj.open_store(mode="read")
     click.echo(f"database: {store.current_revision() or 'empty'}; code: {store.head_revision()}")
 
 

@@ -10,8 +10,10 @@ Three loops share one store and one HTTP client:
 - one delivery loop per webhook runs ``deliver_due`` for it whenever an alert was written,
   and every second, so a slow or dead endpoint holds up only its own alerts.
 
-SIGTERM/SIGINT stop the scheduler and the claiming at once; work in flight is given a few seconds,
-then abandoned: leases and idempotent steps make it safe to pick up again after a restart.
+SIGTERM, SIGINT, SIGHUP (and the other ``STOP_SIGNALS``) stop the scheduler and the claiming at
+once; work in flight is given a few seconds, then abandoned: leases and idempotent steps make it
+safe to pick up again after a restart. On SQLite the daemon holds ``DB.lock`` for its life, and
+stops with an error if its database file is deleted or replaced under it.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from apscheduler.executors.pool import ThreadPoolExecutor as JobExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from monitor.deliver import deliver_all, deliver_due
-from monitor.errors import MonitorError
+from monitor.errors import MonitorError, StoreError
 from monitor.http import HostLimiter, make_client
 from monitor.metrics import Metrics
 from monitor.pipeline.rules import Ruleset, compile_rules
@@ -47,9 +49,20 @@ from monitor.systemd import notify
 
 log = structlog.get_logger()
 
-TICK_S = 1.0  # how often the item and delivery loops look for work when nothing woke them
-STOP_GRACE_S = 8.0  # how long work in flight may finish after SIGTERM
-WATCHDOG_S = 5.0
+# How often the item and delivery loops look for work when nothing woke them, and how often
+# the main thread checks the database and pings systemd's watchdog.
+TICK_S = 1.0
+STOP_GRACE_S = 8.0  # how long work in flight may finish after a stop signal
+# Signals that stop the daemon cleanly (drain, release leases, exit 0). Any of them would
+# otherwise end it at once. SIGHUP is a stop too, not a reload: restart to read a new config.
+STOP_SIGNALS = (
+    signal.SIGTERM,
+    signal.SIGINT,
+    signal.SIGHUP,
+    signal.SIGQUIT,
+    signal.SIGUSR1,
+    signal.SIGUSR2,
+)
 
 
 class _Daemon:
@@ -233,15 +246,26 @@ class _Daemon:
 
 
 def run(settings: Settings, *, once: bool = False, stop: threading.Event | None = None) -> None:
-    """Poll and alert until stopped, or poll every feed once with ``once``."""
-    store = open_store(settings.database_url)
+    """Poll and alert until stopped, or poll every feed once with ``once``.
+
+    An SQLite store serves this daemon alone for its whole life: a second one is refused.
+    """
+    stop = stop or threading.Event()
+    if not once:
+        _install_signal_handlers(stop)  # from the start: a signal during start-up stops cleanly
+    store = open_store(settings.database_url, mode="write")
     store.require_head()
+    with store.sole_daemon(started_at=_now()):
+        _run(settings, store, once=once, stop=stop)
+
+
+def _run(settings: Settings, store: Store, *, once: bool, stop: threading.Event) -> None:
     with store.begin() as conn:
         feeds = feed_store.sync_feeds(
             conn, [(f.url, f.name, f.interval_s) for f in settings.feeds], now=_now()
         )
         if store.is_single_process():
-            # Only one daemon runs on an SQLite store: a lease found now was left by one that
+            # This daemon holds the SQLite store's lock: a lease found now was left by one that
             # died (killed mid-work), so its work is taken again at once.
             released = (
                 item_store.release_leases(conn, now=_now())
@@ -252,8 +276,7 @@ def run(settings: Settings, *, once: bool = False, stop: threading.Event | None 
                 log.info("leases_released", rows=released)
     with make_client(timeout_s=settings.http.timeout_s) as client:
         daemon = _Daemon(settings, store, client)
-        if stop is not None:
-            daemon.stop = stop
+        daemon.stop = stop
         if once:
             for feed in feeds:
                 daemon.poll(feed.id, force=True)
@@ -265,7 +288,6 @@ def run(settings: Settings, *, once: bool = False, stop: threading.Event | None 
 
 
 def _serve(daemon: _Daemon, feeds: list[feed_store.FeedState]) -> None:
-    _install_signal_handlers(daemon.stop)
     scheduler = BackgroundScheduler(
         timezone=UTC,
         executors={"default": JobExecutor(max_workers=max(2, min(16, len(feeds))))},
@@ -304,11 +326,7 @@ def _serve(daemon: _Daemon, feeds: list[feed_store.FeedState]) -> None:
         webhooks=len(daemon.settings.alerts.webhooks),
         replica=daemon.replica,
     )
-    while not daemon.stop.wait(WATCHDOG_S):
-        if daemon.store.ping():
-            notify("WATCHDOG=1")
-        else:
-            log.warning("database_unreachable")
+    lost = _watch(daemon)
     notify("STOPPING=1")
     log.info("daemon_stopping")
     scheduler.shutdown(wait=False)
@@ -321,6 +339,26 @@ def _serve(daemon: _Daemon, feeds: list[feed_store.FeedState]) -> None:
     if metrics_server is not None:
         metrics_server.shutdown()
     log.info("daemon_stopped")
+    if lost is not None:
+        raise lost  # a non-zero exit: systemd restarts the daemon, and the journal says why
+
+
+def _watch(daemon: _Daemon) -> StoreError | None:
+    """Ping the watchdog each tick while the database answers, until stopped; stop at once,
+    returning why, when the SQLite file was deleted or replaced (writes would go on into a
+    file nobody sees, and every other command would find another database)."""
+    while not daemon.stop.wait(TICK_S):
+        try:
+            daemon.store.require_same_file()
+        except StoreError as exc:
+            log.error("database_file_lost", error=str(exc))
+            daemon.stop.set()
+            return exc
+        if daemon.store.ping():
+            notify("WATCHDOG=1")
+        else:
+            log.warning("database_unreachable")
+    return None
 
 
 def _release(daemon: _Daemon) -> None:
@@ -392,8 +430,8 @@ def _install_signal_handlers(stop: threading.Event) -> None:
         log.info("signal_received", signal=signal.Signals(signum).name)
         stop.set()
 
-    signal.signal(signal.SIGTERM, handle)
-    signal.signal(signal.SIGINT, handle)
+    for signum in STOP_SIGNALS:
+        signal.signal(signum, handle)
 
 
 def _now() -> datetime:

@@ -5,9 +5,12 @@ from __future__ import annotations
 import csv
 import io
 import json
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import click
 import pytest
 from click.testing import CliRunner
 
@@ -428,3 +431,133 @@ def test_replay_names_what_it_leaves_pending(config: Path, tmp_path: Path) -> No
     assert "deliveries: 0 sent in 1 attempts (1 failed)" in out
     assert "left pending: ops: 3 (next try " in out
     assert "deliver: endpoint answered 503); `monitor run` delivers them" in out
+
+
+# Every command that opens the database, with arguments that get it that far. A new command
+# must be added here or to NO_DATABASE: test_every_command_is_classified says so.
+DATABASE_COMMANDS = {
+    "run": ["run", "--once"],
+    "replay": ["replay", str(SEEDS)],
+    "events": ["events"],
+    "alerts list": ["alerts", "list"],
+    "health": ["health"],
+    "feeds": ["feeds"],
+    "db upgrade": ["db", "upgrade"],
+    "db current": ["db", "current"],
+}
+NO_DATABASE = {"backtest", "explain", "alerts test", "config show"}
+# The commands that only read: they must never create a database, nor write to one.
+READING_COMMANDS = ["events", "alerts list", "health", "feeds", "db current"]
+
+
+def _leaf_commands(group: click.Group, prefix: str = "") -> set[str]:
+    found: set[str] = set()
+    for name, command in group.commands.items():
+        if isinstance(command, click.Group):
+            found |= _leaf_commands(command, f"{prefix}{name} ")
+        else:
+            found.add(f"{prefix}{name}")
+    return found
+
+
+def test_every_command_is_classified() -> None:
+    """Each command is listed as using the database or not, so the tests below cover it."""
+    assert _leaf_commands(cli) == set(DATABASE_COMMANDS) | NO_DATABASE
+
+
+UNREACHABLE = "postgresql+psycopg://monitor:hunter2@127.0.0.1:1/monitor"
+
+
+@pytest.mark.parametrize("command", sorted(DATABASE_COMMANDS), ids=str)
+def test_unreachable_database_is_one_line(
+    config: Path, monkeypatch: pytest.MonkeyPatch, command: str
+) -> None:
+    """A database that does not answer is one line naming it (password masked) and why."""
+    monkeypatch.setenv("MONITOR_DATABASE_URL", UNREACHABLE)
+    result = CliRunner().invoke(
+        cli, ["--config", str(config), "--log-level", "error", *DATABASE_COMMANDS[command]]
+    )
+    assert type(result.exception) is SystemExit, result.exception  # not an uncaught error
+    assert result.exit_code == 1
+    (line,) = result.stderr.splitlines()
+    assert "postgresql+psycopg://monitor:********@127.0.0.1:1/monitor" in line
+    assert "Connection refused" in line
+    assert "hunter2" not in result.output
+
+
+@pytest.mark.parametrize("command", [*READING_COMMANDS, "run"], ids=str)
+def test_missing_database_is_never_created(config: Path, tmp_path: Path, command: str) -> None:
+    """Reading commands and the daemon on a missing SQLite file say so and create nothing
+    (an empty database made here would pass for the real one)."""
+    code, _, err = _run(config, *DATABASE_COMMANDS[command])
+    assert code == 1
+    assert err.strip() == (
+        f"Error: store: no database at {tmp_path / 'm.db'}; run `monitor db upgrade` to create it"
+    )
+    assert list(tmp_path.iterdir()) == [config]
+
+
+def test_reading_commands_open_the_database_read_only(config: Path) -> None:
+    """Commands that only read leave the database file untouched, byte for byte."""
+    subprocess.run(  # in a process of its own, which checkpoints and closes the file on exit
+        [sys.executable, "-m", "monitor", "--config", str(config), "db", "upgrade"],
+        check=True,
+        capture_output=True,
+    )
+    database = config.parent / "m.db"
+    before = database.read_bytes()
+    for command in READING_COMMANDS:
+        code, _, err = _run(config, *DATABASE_COMMANDS[command])
+        assert code == 0, err
+        assert database.read_bytes() == before, command
+
+
+def _migrate_to(url: str, revision: str) -> None:
+    """Bring a database to an older revision: a store left behind by an older release."""
+    from alembic import command
+    from alembic.config import Config
+
+    from monitor.store import MIGRATIONS_DIR, open_store
+
+    store = open_store(url)
+    alembic = Config()
+    alembic.set_main_option("script_location", str(MIGRATIONS_DIR))
+    with store.engine.begin() as conn:
+        alembic.attributes["connection"] = conn
+        command.upgrade(alembic, revision)
+    store.engine.dispose()
+
+
+@pytest.mark.parametrize(
+    "command", sorted(set(DATABASE_COMMANDS) - {"db upgrade", "db current"}), ids=str
+)
+def test_database_behind_the_migrations_is_refused(config: Path, command: str) -> None:
+    """Every command but `db upgrade` and `db current` refuses a database an older release
+    left behind, in one line saying how to upgrade it; none migrates it behind the
+    operator's back (replay used to)."""
+    from monitor.settings import load_settings
+
+    url = load_settings(config, {}).database_url
+    _migrate_to(url, "0003")
+    code, _, err = _run(config, *DATABASE_COMMANDS[command])
+    assert code == 1
+    (line,) = err.splitlines()
+    assert "database schema is at 0003" in line
+    assert "run `monitor db upgrade`" in line
+    _, current, _ = _run(config, "db", "current")
+    assert current.startswith("database: 0003;")
+
+
+@pytest.mark.parametrize("command", sorted(set(DATABASE_COMMANDS) - {"db current"}), ids=str)
+def test_database_of_a_newer_release_is_refused(config: Path, command: str) -> None:
+    """A schema this release does not know (a newer one migrated it) is refused in one line by
+    every command, `db upgrade` included: no upgrade of this code can fix it."""
+    import sqlite3
+
+    _run(config, "db", "upgrade")
+    with sqlite3.connect(config.parent / "m.db") as conn:
+        conn.execute("UPDATE alembic_version SET version_num = '9999'")
+    code, _, err = _run(config, *DATABASE_COMMANDS[command])
+    assert code == 1
+    (line,) = err.splitlines()
+    assert "database schema is at 9999, which this release does not know" in line

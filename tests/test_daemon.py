@@ -288,3 +288,102 @@ def _scrape(port: int, daemon: subprocess.Popen[bytes]) -> str:
         except httpx.HTTPError:
             time.sleep(0.2)
     return text
+
+
+def _stop(daemon: subprocess.Popen[bytes], signum: int = signal.SIGTERM) -> int:
+    """Send ``signum`` and wait for the exit status; kill the daemon if it does not stop."""
+    if daemon.poll() is None:
+        daemon.send_signal(signum)
+    try:
+        return daemon.wait(timeout=30)
+    finally:
+        if daemon.poll() is None:
+            daemon.kill()
+
+
+def test_second_daemon_on_one_sqlite_file_is_refused(site: Site, workdir: Workdir) -> None:
+    """While one daemon runs on an SQLite file, a second (`run` or `run --once`) is refused
+    in one line naming the first; the first goes on alone, each alert is sent once, and
+    once it stops the file is free again."""
+    _, env = workdir
+    quiet = [*MONITOR, "--log-level", "warning"]
+    first = subprocess.Popen(
+        [*quiet, "run"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    try:
+        _wait_for(lambda: len(site.posts) == 1, first)
+        for args in (["run"], ["run", "--once"]):
+            second = subprocess.run(
+                [*quiet, *args], env=env, capture_output=True, text=True, timeout=60
+            )
+            assert second.returncode == 1
+            (line,) = second.stderr.splitlines()
+            assert f"m.db is in use by another daemon (pid {first.pid} on " in line
+            assert "SQLite serves one daemon" in line
+        time.sleep(1.5)  # room for a repeat to show up, were there one
+        assert first.poll() is None
+        assert len(site.posts) == 1
+    finally:
+        assert _stop(first) == 0
+    again = subprocess.run([*quiet, "run", "--once"], env=env, capture_output=True, timeout=120)
+    assert again.returncode == 0, again.stderr
+    assert len(site.posts) == 1
+
+
+@pytest.mark.parametrize("how", ["deleted", "replaced"])
+def test_daemon_stops_when_its_database_file_goes(
+    site: Site, workdir: Workdir, tmp_path: Path, how: str
+) -> None:
+    """A daemon whose SQLite file is deleted or replaced under it stops with one error line and
+    a non-zero status (so systemd restarts it, visibly), instead of writing on into a file
+    nobody sees; `monitor health` then says the database is missing and creates none."""
+    _, env = workdir
+    database = tmp_path / "m.db"
+    daemon = subprocess.Popen(
+        [*MONITOR, "--log-level", "warning", "run"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        _wait_for(lambda: len(site.posts) == 1, daemon)
+        if how == "deleted":
+            database.unlink()
+        else:
+            other = tmp_path / "other.db"
+            other.write_bytes(database.read_bytes())
+            other.replace(database)
+        assert daemon.wait(timeout=60) == 1
+    finally:
+        if daemon.poll() is None:
+            daemon.kill()
+    assert daemon.stderr is not None
+    last = daemon.stderr.read().decode().strip().splitlines()[-1]
+    assert last == f"Error: store: the database file {database} was {how} while in use"
+    if how == "deleted":
+        health = subprocess.run(
+            [*MONITOR, "health"], env=env, capture_output=True, text=True, timeout=60
+        )
+        assert health.returncode == 1
+        assert f"no database at {database}" in health.stderr
+        assert not database.exists()
+
+
+@pytest.mark.parametrize(
+    "signum",
+    [signal.SIGHUP, signal.SIGINT, signal.SIGQUIT, signal.SIGUSR1, signal.SIGUSR2],
+    ids=lambda s: signal.Signals(s).name,
+)
+def test_stop_signals_stop_cleanly(site: Site, workdir: Workdir, signum: int) -> None:
+    """SIGHUP (a closed terminal, or `kill -HUP`) and the other signals that would end the
+    process outright stop it as SIGTERM does: drained, leases given back, exit status 0."""
+    _, env = workdir
+    daemon = subprocess.Popen(
+        [*MONITOR, "run"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    _wait_for(lambda: len(site.posts) == 1, daemon)
+    assert _stop(daemon, signum) == 0
+    assert daemon.stderr is not None
+    log = daemon.stderr.read().decode()
+    assert '"event": "leases_released"' in log
+    assert '"event": "daemon_stopped"' in log
