@@ -833,7 +833,11 @@ def show(obj: _Context) -> None:
     Example:
         monitor --config config.yaml config show
     """
-    click.echo(json.dumps(obj.settings().redacted(), indent=2, ensure_ascii=False))
+    settings = obj.settings()
+    compile_rules(
+        settings.bases
+    )  # what `run` refuses (an alias that folds to nothing), so does this
+    click.echo(json.dumps(settings.redacted(), indent=2, ensure_ascii=False))
 
 
 def _ago(when: datetime | None, now: datetime) -> str:
