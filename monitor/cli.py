@@ -393,7 +393,7 @@ def _article_to_explain(sources: Sequence[str], record: str | None, *, timeout_s
             raise click.ClickException(f"{sources[0]}: no article text ({found.reason})")
         return found
     records = []
-    for _, item in read_records(list_inputs([Path(s) for s in sources])):
+    for _, item in read_records(list_inputs([Path(s) for s in sources]), now=_now()):
         if isinstance(item, CorpusProblem):
             continue
         where, read = item

@@ -2,13 +2,14 @@
 
 Pure functions: the caller reads the files. A seed-style text may start with the token
 ``date YYYY-MM-DD`` (possibly on the same line as the text); when it does not and no manifest
-gives a date, a dateline near the top ("Tue 31 Oct 2023 12:22 pm") dates the article.
+gives a date, a dateline near the top ("Tue 31 Oct 2023 12:22 pm") dates the article. A date
+outside ``is_plausible_published`` is no date.
 """
 
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from monitor.pipeline.dates import MONTHS
@@ -26,6 +27,9 @@ _DATELINES = (
         rf"(?P<year>(?:19|20)\d\d)\b"
     ),
 )
+# No news article of a corpus is older; the same bounds as a feed's dates (see
+# pipeline.dates), and the lead is to make them one function.
+EARLIEST_PUBLISHED = datetime(1990, 1, 1, tzinfo=UTC)
 # Only the top of a page carries its dateline; further down, dates are the story's own.
 _DATELINE_LINES = 15
 _DATELINE_MAX_CHARS = 80
@@ -37,20 +41,25 @@ def parse_text_article(
     url: str,
     published: datetime | None = None,
     title: str | None = None,
+    now: datetime,
 ) -> Article:
-    """A seed-style text file as an Article; the date token wins over ``published``."""
+    """A seed-style text file as an Article; the date token wins over ``published``. ``now``
+    bounds the dates found in the text (``is_plausible_published``)."""
     text = raw.lstrip("\ufeff")
     source = "manifest" if published else "none"
     token = _DATE_TOKEN.match(text)
     if token:
         text = text[token.end() :]
         try:
-            published = _day_start(date.fromisoformat(token.group(1)))
-            source = "text"
+            day = _day_start(date.fromisoformat(token.group(1)))
         except ValueError:
-            pass  # "date 2024-13-45" is no date: leave the article to its other clues
+            day = None  # "date 2024-13-45" is no date: leave the article to its other clues
+        if day is not None and is_plausible_published(day, now=now):  # nor "date 9999-12-31"
+            published, source = day, "text"
     if published is None:
         published = find_dateline(text)
+        if published is not None and not is_plausible_published(published, now=now):
+            published = None
         source = "dateline" if published else "none"
     return Article(
         url=url,
@@ -62,10 +71,12 @@ def parse_text_article(
     )
 
 
-def parse_json_article(row: dict[str, Any], *, url: str, text: str) -> Article:
+def parse_json_article(row: dict[str, Any], *, url: str, text: str, now: datetime) -> Article:
     """A JSON Lines row (already holding plain ``text``) as an Article."""
     published = parse_published(row.get("published"))
-    article = parse_text_article(text, url=url, published=published, title=row.get("title"))
+    article = parse_text_article(
+        text, url=url, published=published, title=row.get("title"), now=now
+    )
     if published is not None and article.published_source == "manifest":
         return Article(
             url=article.url,
@@ -101,6 +112,12 @@ def parse_published(value: object) -> datetime | None:
     if not 1900 <= stamp.year <= 2200:
         raise ValueError(f"published: {value!r} is out of range")
     return stamp
+
+
+def is_plausible_published(stamp: datetime, *, now: datetime) -> bool:
+    """Whether a corpus date can be a news article's: from 1990 to a day after ``now`` (a
+    time zone ahead). Others (year 1, year 9999) would date events absurdly, or overflow."""
+    return EARLIEST_PUBLISHED <= stamp <= now + timedelta(days=1)
 
 
 def find_dateline(text: str) -> datetime | None:
