@@ -6,8 +6,6 @@ the library, which logs through structlog instead.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import os
 import shlex
@@ -26,7 +24,7 @@ import click
 from monitor import __version__
 from monitor.errors import MonitorError
 from monitor.logs import configure_logging
-from monitor.pipeline.alerts import event_object
+from monitor.pipeline.alerts import event_object, events_csv
 from monitor.pipeline.rules import compile_rules
 from monitor.process import AlertPolicy
 from monitor.records import Article, Event
@@ -558,7 +556,7 @@ def events(
         for event in found:
             click.echo(json.dumps(event_object(event), ensure_ascii=False))
     elif fmt == "csv":
-        click.echo(_csv(found), nl=False)
+        click.echo(events_csv(found), nl=False)
     elif fmt == "geojson":
         from monitor.pipeline.alerts import events_geojson
 
@@ -883,44 +881,6 @@ def _table(found: list[Event]) -> str:
             )
         )
     return _columns(rows) + f"\n{len(found)} events"
-
-
-def _csv(found: list[Event]) -> str:
-    buffer = io.StringIO()
-    fields = [
-        "id",
-        "date",
-        "base",
-        "base_name",
-        "tracked",
-        "country",
-        "latitude",
-        "longitude",
-        "weapons",
-        "munitions_count",
-        "attack_count",
-        "claimed_by",
-        "attribution",
-        "outcome",
-        "injured",
-        "killed",
-        "first_reported_at",
-        "source_urls",
-    ]
-    writer = csv.DictWriter(buffer, fieldnames=fields, lineterminator="\n")
-    writer.writeheader()
-    for event in found:
-        obj = event_object(event)
-        writer.writerow(
-            {
-                **{k: obj[k] for k in fields if k in obj},
-                "latitude": obj["location"][0] if obj["location"] else None,
-                "longitude": obj["location"][1] if obj["location"] else None,
-                "weapons": ";".join(obj["weapons"]),
-                "source_urls": " ".join(s["url"] for s in obj["sources"]),
-            }
-        )
-    return buffer.getvalue()
 
 
 def _now() -> datetime:
