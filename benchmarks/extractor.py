@@ -13,6 +13,7 @@ import argparse
 import json
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -37,7 +38,10 @@ def main() -> int:
         return 2
     rules = compile_rules(load_settings(ROOT / "config.yaml", {}).bases)
     rows = [json.loads(line) for line in corpus.read_text().splitlines() if line.strip()]
-    articles = [parse_json_article(r, url=r.get("url") or "x", text=r["text"]) for r in rows]
+    now = datetime.now(UTC)
+    articles = [
+        parse_json_article(r, url=r.get("url") or "x", text=r["text"], now=now) for r in rows
+    ]
     bodies = [p.read_bytes() for p in pages]
     detect_s = _best(args.rounds, lambda: [detect_events(a, rules) for a in articles])
     extract_s = _best(args.rounds, lambda: [extract_article(b, url="http://x/") for b in bodies])

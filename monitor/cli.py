@@ -6,8 +6,6 @@ the library, which logs through structlog instead.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import os
 import shlex
@@ -26,7 +24,7 @@ import click
 from monitor import __version__
 from monitor.errors import MonitorError
 from monitor.logs import configure_logging
-from monitor.pipeline.alerts import event_object
+from monitor.pipeline.alerts import event_object, events_csv
 from monitor.pipeline.rules import compile_rules
 from monitor.process import AlertPolicy
 from monitor.records import Article, Event
@@ -454,7 +452,7 @@ def _article_to_explain(sources: Sequence[str], record: str | None, *, timeout_s
             raise click.ClickException(f"{sources[0]}: no article text ({found.reason})")
         return found
     records = []
-    for _, item in read_records(list_inputs([Path(s) for s in sources])):
+    for _, item in read_records(list_inputs([Path(s) for s in sources]), now=_now()):
         if isinstance(item, CorpusProblem):
             continue
         where, read = item
@@ -618,7 +616,7 @@ def events(
         for event in found:
             click.echo(json.dumps(event_object(event), ensure_ascii=False))
     elif fmt == "csv":
-        click.echo(_csv(found), nl=False)
+        click.echo(events_csv(found), nl=False)
     elif fmt == "geojson":
         from monitor.pipeline.alerts import events_geojson
 
@@ -890,7 +888,11 @@ def show(obj: _Context) -> None:
     Example:
         monitor --config config.yaml config show
     """
-    click.echo(json.dumps(obj.settings().redacted(), indent=2, ensure_ascii=False))
+    settings = obj.settings()
+    compile_rules(
+        settings.bases
+    )  # what `run` refuses (an alias that folds to nothing), so does this
+    click.echo(json.dumps(settings.redacted(), indent=2, ensure_ascii=False))
 
 
 def _ago(when: datetime | None, now: datetime) -> str:
@@ -936,44 +938,6 @@ def _table(found: list[Event]) -> str:
             )
         )
     return _columns(rows) + f"\n{len(found)} events"
-
-
-def _csv(found: list[Event]) -> str:
-    buffer = io.StringIO()
-    fields = [
-        "id",
-        "date",
-        "base",
-        "base_name",
-        "tracked",
-        "country",
-        "latitude",
-        "longitude",
-        "weapons",
-        "munitions_count",
-        "attack_count",
-        "claimed_by",
-        "attribution",
-        "outcome",
-        "injured",
-        "killed",
-        "first_reported_at",
-        "source_urls",
-    ]
-    writer = csv.DictWriter(buffer, fieldnames=fields, lineterminator="\n")
-    writer.writeheader()
-    for event in found:
-        obj = event_object(event)
-        writer.writerow(
-            {
-                **{k: obj[k] for k in fields if k in obj},
-                "latitude": obj["location"][0] if obj["location"] else None,
-                "longitude": obj["location"][1] if obj["location"] else None,
-                "weapons": ";".join(obj["weapons"]),
-                "source_urls": " ".join(s["url"] for s in obj["sources"]),
-            }
-        )
-    return buffer.getvalue()
 
 
 def _now() -> datetime:

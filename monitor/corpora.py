@@ -16,13 +16,14 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
-from warcio.archiveiterator import ArchiveIterator
-from warcio.exceptions import ArchiveLoadFailed
+from warcio.archiveiterator import WARCIterator
+from warcio.recordloader import ArcWarcRecord, ArcWarcRecordLoader
 
 from monitor.errors import CorpusError
 from monitor.pipeline.corpus import parse_json_article, parse_published, parse_text_article
+from monitor.pipeline.dates import plausible_published
 from monitor.pipeline.score import GoldEvent, gold_events
 from monitor.records import Article, Rejected
 
@@ -30,7 +31,7 @@ MANIFEST = "manifest.jsonl"
 TEXT_SUFFIXES = (".txt", ".text")
 PAGE_SUFFIXES = (".html", ".htm")
 WARC_SUFFIXES = (".warc", ".warc.gz")
-MAX_PAGE_BYTES = 20_000_000  # larger "pages" are not news articles
+MAX_PAGE_BYTES = 20_000_000  # larger "pages" (or texts, or JSON Lines rows) are not news articles
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,9 +113,11 @@ def _input(path: Path, manifest: Path | None) -> Input | None:
 Record = tuple[str, Article | Page | Rejected]  # where, and what was read there
 
 
-def read_records(inputs: Sequence[Input]) -> Iterator[tuple[int, Record | CorpusProblem]]:
+def read_records(
+    inputs: Sequence[Input], *, now: datetime
+) -> Iterator[tuple[int, Record | CorpusProblem]]:
     """Every record of the inputs, or the problem reading it, with the input bytes read so
-    far."""
+    far; a date after ``now`` (by more than a day) or before 1990 is no date."""
     offset = 0
     manifests: dict[Path, dict[str, dict[str, Any]]] = {}
     for source in inputs:
@@ -127,11 +130,11 @@ def read_records(inputs: Sequence[Input]) -> Iterator[tuple[int, Record | Corpus
             meta = manifests[source.manifest].get(source.path.name, {})
         records: Iterator[tuple[int, Record | CorpusProblem]]
         if source.kind == "jsonl":
-            records = _read_jsonl(source.path)
+            records = _read_jsonl(source.path, now)
         elif source.kind == "warc":
-            records = _read_warc(source.path)
+            records = _read_warc(source.path, now)
         else:
-            records = _read_file(source, meta)
+            records = _read_file(source, meta, now)
         for position, record in records:
             yield offset + position, record
         offset += source.size
@@ -148,15 +151,17 @@ def _read_manifest(path: Path, manifest: dict[str, dict[str, Any]]) -> Iterator[
             manifest[row["file"]] = row
 
 
-def _read_file(source: Input, meta: dict[str, Any]) -> Iterator[tuple[int, Record | CorpusProblem]]:
+def _read_file(
+    source: Input, meta: dict[str, Any], now: datetime
+) -> Iterator[tuple[int, Record | CorpusProblem]]:
     """A seed-style text file or an HTML page, with its manifest row (if any)."""
     path, where = source.path, str(source.path)
-    if source.kind == "page" and source.size > MAX_PAGE_BYTES:
+    if source.size > MAX_PAGE_BYTES:
         yield source.size, (where, _too_large(where))
         return
     try:
         raw = path.read_bytes()
-        published = parse_published(meta.get("published"))
+        published = _published(meta.get("published"), now)
         url = _text_field(meta, "url") or path.resolve().as_uri()
         title = _text_field(meta, "title")
     except OSError as exc:
@@ -176,55 +181,117 @@ def _read_file(source: Input, meta: dict[str, Any]) -> Iterator[tuple[int, Recor
     if not text.strip():
         yield source.size, (where, Rejected("corpus", "empty", where))
         return
-    article = parse_text_article(text, url=url, published=published, title=title)
+    article = parse_text_article(text, url=url, published=published, title=title, now=now)
     yield source.size, (where, article)
 
 
-def _read_warc(path: Path) -> Iterator[tuple[int, Record | CorpusProblem]]:
-    """The HTML pages of a WARC file's HTTP response records."""
+class _WarcRecords(WARCIterator):  # type: ignore[misc]  # warcio is untyped
+    """warcio's WARC record iterator (not ARC: it would read a stray line as an ARC record,
+    then fail every WARC record after it), without the warning it writes to stderr itself on
+    a bad Content-Length (the record's problem is reported once, as one line, instead)."""
+
+    INC_RECORD = ""
+
+
+def _read_warc(path: Path, now: datetime) -> Iterator[tuple[int, Record | CorpusProblem]]:
+    """The HTML pages of a WARC file's HTTP response records. A malformed record is a problem
+    naming it and its byte offset; reading goes on with the next record, found again by its
+    gzip member or ``WARC/1.`` line when the record's framing (its Content-Length) is wrong."""
     try:
         handle = path.open("rb")
     except OSError as exc:
         yield 0, CorpusProblem(str(path), f"cannot read: {exc.strerror}")
         return
     with handle:
-        try:
-            for number, record in enumerate(ArchiveIterator(handle), start=1):
-                if record.rec_type != "response" or record.http_headers is None:
-                    continue
-                kind = record.http_headers.get_header("Content-Type") or ""
-                if "html" not in kind.lower():
-                    continue
-                where = f"{path}#{number}"
-                url = record.rec_headers.get_header("WARC-Target-URI") or where
-                try:
-                    dated = parse_published(record.rec_headers.get_header("WARC-Date"))
-                except ValueError:
-                    dated = None
-                body = record.content_stream().read(MAX_PAGE_BYTES + 1)
-                if len(body) > MAX_PAGE_BYTES:
-                    yield handle.tell(), (where, _too_large(where))
-                    continue
-                yield handle.tell(), (where, Page(body, url, None, dated))
-        except ArchiveLoadFailed:
-            # (its message quotes the bytes it found: no use on a terminal)
-            yield handle.tell(), CorpusProblem(str(path), "not a WARC file, or a damaged one")
+        compressed = handle.read(2) == b"\x1f\x8b"
+        number, start = 0, 0
+        while True:  # each start is past the last failure: this ends
+            handle.seek(start)
+            # HTTP headers are parsed in _warc_page, record by record, not by the iterator:
+            # warcio stops the whole file at the first record whose headers it cannot parse.
+            records = _WarcRecords(handle, no_record_parse=True)
+            try:
+                for record in records:
+                    number += 1
+                    where = f"{path}#{number}"
+                    try:
+                        page = _warc_page(records.loader, record, where, now)
+                    except Exception as exc:  # noqa: BLE001 - warcio's errors on bad records vary
+                        page = f"malformed ({type(exc).__name__})"
+                    if isinstance(page, str):
+                        problem = f"record at byte {records.offset}: {page}"
+                        yield handle.tell(), CorpusProblem(where, problem)
+                    elif page is not None:
+                        yield handle.tell(), page
+                return
+            except Exception as exc:  # noqa: BLE001 - as above, for the framing of records
+                # (not its message: ArchiveLoadFailed quotes the bytes it found)
+                failed_at, number = records.offset, number + 1
+                problem = f"record at byte {failed_at}: unreadable ({type(exc).__name__})"
+                yield handle.tell(), CorpusProblem(f"{path}#{number}", problem)
+                found = _next_warc_record(handle, failed_at + 1, compressed=compressed)
+                if found is None:
+                    return
+                start = found
 
 
-def _read_jsonl(path: Path) -> Iterator[tuple[int, Record | CorpusProblem]]:
+def _next_warc_record(handle: BinaryIO, after: int, *, compressed: bool) -> int | None:
+    """Where the next record may start at or after byte ``after``: a gzip member's header in a
+    compressed file, a line starting ``WARC/1.`` in a plain one; None at the end of the file."""
+    marker = b"\x1f\x8b\x08" if compressed else b"\nWARC/1."
+    handle.seek(after if compressed else after - 1)  # (a plain marker starts with its "\n")
+    offset = handle.tell()
+    carry = b""
+    while chunk := handle.read(1 << 20):
+        found = (carry + chunk).find(marker)
+        if found >= 0:
+            return offset - len(carry) + found + (0 if compressed else 1)
+        carry = (carry + chunk)[-(len(marker) - 1) :]
+        offset += len(chunk)
+    return None
+
+
+def _warc_page(
+    loader: ArcWarcRecordLoader, record: ArcWarcRecord, where: str, now: datetime
+) -> Record | str | None:
+    """A WARC record's HTML page, what is wrong with it, or None when it holds no page."""
+    if record.rec_type != "response":
+        return None
+    url = record.rec_headers.get_header("WARC-Target-URI")
+    if not url:
+        return "a response record without WARC-Target-URI"
+    record.http_headers = loader.load_http_headers(
+        "response", url, record.raw_stream, record.length
+    )
+    if record.http_headers is None:
+        return None
+    kind = record.http_headers.get_header("Content-Type") or ""
+    if "html" not in kind.lower():
+        return None
     try:
-        yield from _jsonl_records(path)
+        dated = _published(record.rec_headers.get_header("WARC-Date"), now)
+    except ValueError:
+        dated = None
+    body = record.content_stream().read(MAX_PAGE_BYTES + 1)
+    if len(body) > MAX_PAGE_BYTES:
+        return where, _too_large(where)
+    return where, Page(body, url, None, dated)
+
+
+def _read_jsonl(path: Path, now: datetime) -> Iterator[tuple[int, Record | CorpusProblem]]:
+    try:
+        yield from _jsonl_records(path, now)
     except CorpusError as exc:  # the file cannot be opened: the others are still read
         yield 0, CorpusProblem(str(path), str(exc).rsplit(": ", 1)[-1])
 
 
-def _jsonl_records(path: Path) -> Iterator[tuple[int, Record | CorpusProblem]]:
+def _jsonl_records(path: Path, now: datetime) -> Iterator[tuple[int, Record | CorpusProblem]]:
     for position, (where, row) in _json_rows(path):
         if isinstance(row, CorpusProblem):
             yield position, row
             continue
         try:
-            published = parse_published(row.get("published"))
+            published = _published(row.get("published"), now)
             url = _text_field(row, "url") or f"{path.resolve().as_uri()}#{where.rsplit(':', 1)[-1]}"
             title = _text_field(row, "title")
             text, page = _text_field(row, "text"), _text_field(row, "html")
@@ -235,13 +302,21 @@ def _jsonl_records(path: Path) -> Iterator[tuple[int, Record | CorpusProblem]]:
             if not text.strip():
                 yield position, (where, Rejected("corpus", "empty", where))
                 continue
-            yield position, (where, parse_json_article({**row, "title": title}, url=url, text=text))
-        elif page is not None and len(page) > MAX_PAGE_BYTES:
-            yield position, (where, _too_large(where))
+            article = parse_json_article({**row, "title": title}, url=url, text=text, now=now)
+            yield position, (where, article)
         elif page is not None:
             yield position, (where, Page(page, url, published, None, title))
         else:
             yield position, CorpusProblem(where, 'record has neither "text" nor "html"')
+
+
+def _published(value: object, now: datetime) -> datetime | None:
+    """A record's date (``published``, WARC-Date); ValueError when it is none a news article
+    can have (``plausible_published``)."""
+    stamp = parse_published(value)
+    if stamp is not None and plausible_published(stamp, now) is None:
+        raise ValueError(f"published: {value!r} is out of range (1990 to a day from now)")
+    return stamp
 
 
 def _too_large(where: str) -> Rejected:
@@ -266,9 +341,13 @@ def _json_rows(
         raise CorpusError(f"replay: {path}: cannot read: {exc.strerror}") from exc
     position = 0
     with handle:
-        for number, raw in enumerate(handle, start=1):
-            position += len(raw)
+        for number, (size, raw) in enumerate(_bounded_lines(handle), start=1):
+            position += size
             where = f"{path}:{number}"
+            if raw is None:
+                problem = CorpusProblem(where, f"line over {MAX_PAGE_BYTES} bytes: skipped unread")
+                yield position, (where, problem)
+                continue
             try:
                 line = raw.decode("utf-8-sig" if number == 1 else "utf-8")
             except UnicodeDecodeError as exc:
@@ -286,6 +365,21 @@ def _json_rows(
                 yield position, (where, CorpusProblem(where, "expected a JSON object"))
                 continue
             yield position, (where, row)
+
+
+def _bounded_lines(handle: BinaryIO) -> Iterator[tuple[int, bytes | None]]:
+    """Each line of ``handle`` with its size; None for a line over ``MAX_PAGE_BYTES``, which is
+    read past in bounded pieces, never held whole."""
+    while raw := handle.readline(MAX_PAGE_BYTES + 1):
+        if len(raw) <= MAX_PAGE_BYTES or raw.endswith(b"\n"):
+            yield len(raw), raw
+            continue
+        size = len(raw)
+        while rest := handle.readline(1 << 16):
+            size += len(rest)
+            if rest.endswith(b"\n"):
+                break
+        yield size, None
 
 
 def read_gold(path: Path) -> list[GoldEvent]:

@@ -108,7 +108,7 @@ def replay(
         try:
             reports = 0
             total_bytes = sum(i.size for i in inputs)
-            prepared = _prepare_all(_counted(inputs, outcome), rules, detect, workers)
+            prepared = _prepare_all(_counted(inputs, outcome, now), rules, detect, workers)
             for done_bytes, item in prepared:
                 if isinstance(item, _Prepared):
                     if isinstance(item.article, Rejected):
@@ -136,9 +136,11 @@ def replay(
     return outcome
 
 
-def _counted(inputs: Sequence[Input], outcome: ReplayResult) -> Iterator[tuple[int, Record]]:
+def _counted(
+    inputs: Sequence[Input], outcome: ReplayResult, now: datetime
+) -> Iterator[tuple[int, Record]]:
     """The records of the inputs, counted; their problems go to ``outcome``."""
-    for position, record in read_records(inputs):
+    for position, record in read_records(inputs, now=now):
         if isinstance(record, CorpusProblem):
             outcome.problem(record)
             continue

@@ -21,6 +21,15 @@ import yaml
 
 from monitor.errors import ConfigError
 from monitor.records import Base
+from monitor.urls import (
+    MASK,
+    database_url_problem,
+    http_url_problem,
+    is_host,
+    mask_database_url,
+    mask_url,
+    mask_webhook_url,
+)
 
 DEFAULT_INTERVAL_S = 300.0
 DEFAULT_ITEM_RETENTION_S = 7 * 86400.0  # a read entry its feed dropped is remembered this long
@@ -31,7 +40,11 @@ _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _BASE_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _MAX_DURATION_S = 10 * 365 * 86400.0
 _WEBHOOK_KEY_BYTES = (24, 64)  # the key sizes Standard Webhooks allows
-_SECRET_MASK = "********"  # noqa: S105 - the mask shown instead of a secret
+# Every duration: a poll or retry more often than once a second is a hot loop against a
+# publisher or a webhook, and no fetch finishes sooner.
+_MIN_DURATION_S = 1.0
+# Deeper YAML is no configuration, and would exhaust the recursion of PyYAML's composer.
+_MAX_DEPTH = 32
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,10 +107,15 @@ class Settings:
     def redacted(self) -> dict[str, Any]:
         """A plain view of the settings for display, with every secret masked."""
         return {
-            "database": mask_url(self.database_url),
+            "database": mask_database_url(self.database_url),
             "default_interval": f"{self.default_interval_s:g}s",
             "feeds": [
-                {"name": f.name, "url": f.url, "interval": f"{f.interval_s:g}s"} for f in self.feeds
+                {
+                    "name": mask_url(f.name) if f.name == f.url else f.name,
+                    "url": mask_url(f.url),
+                    "interval": f"{f.interval_s:g}s",
+                }
+                for f in self.feeds
             ],
             "bases": [b.id for b in self.bases],
             "item_retention": f"{self.item_retention_s:g}s",
@@ -117,26 +135,12 @@ class Settings:
                         "name": w.name,
                         "url": mask_webhook_url(w.url),
                         "format": w.format,
-                        "secret": _SECRET_MASK if w.secret else None,
+                        "secret": MASK if w.secret else None,
                     }
                     for w in self.alerts.webhooks
                 ],
             },
         }
-
-
-def mask_url(url: str) -> str:
-    """Hide the password (and any query string, which may hold tokens) of a URL."""
-    masked = re.sub(r"(://[^:/@]+):[^@/]*@", rf"\1:{_SECRET_MASK}@", url)
-    return re.sub(r"\?.*$", "?" + _SECRET_MASK, masked) if "?" in masked else masked
-
-
-def mask_webhook_url(url: str) -> str:
-    """A webhook URL is itself a credential (Slack, Discord, Teams put the token in the path):
-    only its scheme and host are shown."""
-    match = re.match(r"^([a-z]+://[^/?#@]*@?[^/?#]*)", url)
-    host = match.group(1) if match else ""
-    return f"{mask_url(host)}/{_SECRET_MASK}" if host else _SECRET_MASK
 
 
 def webhook_key(secret: str) -> bytes:
@@ -175,8 +179,8 @@ def parse_duration(value: object) -> float:
         if match is None:
             raise ValueError(f"{value!r} is not a duration (use e.g. 90s, 5m, 1h, 2d)")
         seconds = float(match.group(1)) * _UNIT_S[match.group(2)]
-    if not math.isfinite(seconds) or seconds <= 0 or seconds > _MAX_DURATION_S:
-        raise ValueError(f"a duration must be positive and at most 10 years, got {value!r}")
+    if not math.isfinite(seconds) or not _MIN_DURATION_S <= seconds <= _MAX_DURATION_S:
+        raise ValueError(f"a duration must be at least 1s and at most 10 years, got {value!r}")
     return seconds
 
 
@@ -187,10 +191,21 @@ def load_settings(path: Path | str | None, environ: Mapping[str, str] | None = N
         path = env.get("MONITOR_CONFIG") or "config.yaml"
     path = Path(path)
     try:
-        source = path.read_text(encoding="utf-8")
+        data = path.read_bytes()
     except OSError as exc:
         raise ConfigError(f"config: cannot read {path}: {exc.strerror or exc}") from exc
-    return parse_settings(source, env, path=path)
+    return parse_settings(_utf8(data, str(path)), env, path=path)
+
+
+def _utf8(data: bytes, name: str) -> str:
+    """The text of a file; ConfigError naming the line of its first byte that is not UTF-8."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise ConfigError(
+            f"config: {name} line {line}: not UTF-8 text (byte {exc.start + 1})"
+        ) from None
 
 
 def parse_settings(
@@ -199,6 +214,7 @@ def parse_settings(
     """Validate configuration text; ``path`` names it in errors and anchors relative paths."""
     name = str(path) if path else "<config>"
     try:
+        _check_depth(source, name)
         raw = yaml.safe_load(source)
         root = yaml.compose(source)
     except yaml.YAMLError as exc:
@@ -251,8 +267,31 @@ def parse_settings(
     )
 
 
+def _check_depth(source: str, name: str) -> None:
+    """ConfigError naming the top-level key and the line where the YAML nests deeper than
+    ``_MAX_DEPTH``, found from the parser's events (which, unlike composing, do not recurse)."""
+    depth, key, in_mapping, at_key = 0, "", False, True
+    for event in yaml.parse(source, Loader=yaml.SafeLoader):
+        if depth == 1 and in_mapping and isinstance(event, yaml.NodeEvent):
+            key = event.value if at_key and isinstance(event, yaml.ScalarEvent) else key
+            at_key = not at_key
+        if isinstance(event, yaml.CollectionStartEvent):
+            in_mapping = in_mapping if depth else isinstance(event, yaml.MappingStartEvent)
+            depth += 1
+            if depth > _MAX_DEPTH:
+                line = f" line {event.start_mark.line + 1}" if event.start_mark else ""
+                raise ConfigError(
+                    f"config: {name}{line}: {key or '(top level)'}: "
+                    f"nested more than {_MAX_DEPTH} levels deep"
+                )
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+
+
 def with_database(settings: Settings, url: str) -> Settings:
-    """The same settings pointed at another database."""
+    """The same settings pointed at another database (``--database``), checked as the file's."""
+    if problem := database_url_problem(url):
+        raise ConfigError(f"config: --database: the URL {problem}")
     return replace(settings, database_url=url)
 
 
@@ -260,8 +299,13 @@ def _database_url(
     reader: _Reader, mapping: Mapping[str, Any], environ: Mapping[str, str], path: Path | None
 ) -> str:
     url = environ.get("MONITOR_DATABASE_URL") or _read_secret_file(environ, "MONITOR_DATABASE_URL")
-    if not url:
+    if url:
+        if problem := database_url_problem(url):
+            raise ConfigError(f"config: MONITOR_DATABASE_URL: the URL {problem}")
+    else:
         url = reader.string(mapping, ("database",), default="sqlite:///monitor.db")
+        if problem := database_url_problem(url):
+            raise reader.error(("database",), f"the URL {problem}")
     if url.startswith("sqlite:///") and not url.startswith("sqlite:////") and path is not None:
         relative = url.removeprefix("sqlite:///")
         if relative and relative != ":memory:":
@@ -274,7 +318,7 @@ def _read_secret_file(environ: Mapping[str, str], name: str) -> str | None:
     if not file_name:
         return None
     try:
-        return Path(file_name).read_text(encoding="utf-8").strip()
+        return _utf8(Path(file_name).read_bytes(), file_name).strip()
     except OSError as exc:
         raise ConfigError(f"config: {name}_FILE: cannot read {file_name}: {exc.strerror}") from exc
 
@@ -282,12 +326,10 @@ def _read_secret_file(environ: Mapping[str, str], name: str) -> str | None:
 def _feed(reader: _Reader, raw: object, where: tuple[str | int, ...], default: float) -> FeedConfig:
     item = reader.mapping(raw, where)
     reader.reject_unknown(item, where, {"name", "url", "interval"})
-    url = reader.string(item, (*where, "url"))
-    if not re.match(r"^https?://", url):
-        raise reader.error((*where, "url"), f"{url!r} is not an http(s) URL")
+    url = reader.http_url(reader.string(item, (*where, "url")), (*where, "url"))
     interval = reader.duration(item, (*where, "interval")) if "interval" in item else default
     return FeedConfig(
-        name=reader.string(item, (*where, "name"), default=url), url=url, interval_s=interval
+        name=reader.name(item, (*where, "name"), default=url), url=url, interval_s=interval
     )
 
 
@@ -312,12 +354,12 @@ def _base(reader: _Reader, raw: object, where: tuple[str | int, ...]) -> Base:
         raise reader.error((*where, "location"), "expected [latitude, longitude] in degrees")
     return Base(
         id=base_id,
-        name=reader.string(item, (*where, "name")),
+        name=reader.name(item, (*where, "name")),
         country=country,
         location=(float(location[0]), float(location[1])),
         aliases=reader.strings(item, (*where, "aliases")),
         weak_aliases=reader.strings(item, (*where, "weak_aliases"), required=False),
-        region=reader.string(item, (*where, "region"), default="") or None,
+        region=reader.name(item, (*where, "region"), default="") or None,
     )
 
 
@@ -331,9 +373,9 @@ def _alerts(reader: _Reader, raw: object) -> AlertSettings:
         at = (*where, "webhooks", i)
         hook_map = reader.mapping(hook, at)
         reader.reject_unknown(hook_map, at, {"name", "url", "format", "secret"})
-        url = reader.expand(reader.string(hook_map, (*at, "url")), (*at, "url"))
-        if not re.match(r"^https?://", url):
-            raise reader.error((*at, "url"), "is not an http(s) URL")
+        url = reader.http_url(
+            reader.expand(reader.string(hook_map, (*at, "url")), (*at, "url")), (*at, "url")
+        )
         fmt = reader.string(hook_map, (*at, "format"), default="json")
         if fmt not in WEBHOOK_FORMATS:
             raise reader.error((*at, "format"), f"{fmt!r}: use one of {', '.join(WEBHOOK_FORMATS)}")
@@ -346,7 +388,7 @@ def _alerts(reader: _Reader, raw: object) -> AlertSettings:
                 raise reader.error((*at, "secret"), str(exc)) from None
         webhooks.append(
             WebhookConfig(
-                name=reader.string(hook_map, (*at, "name"), default=f"webhook-{i + 1}"),
+                name=reader.name(hook_map, (*at, "name"), default=f"webhook-{i + 1}"),
                 url=url,
                 format=fmt,
                 secret=secret or None,
@@ -380,7 +422,7 @@ def _metrics(reader: _Reader, raw: object) -> tuple[str, int] | None:
     if listen is None:
         return None
     match = re.match(r"^\[?([0-9a-zA-Z.:-]+?)\]?:(\d{1,5})$", str(listen))
-    if match is None or not 0 < int(match.group(2)) < 65536:
+    if match is None or not 0 < int(match.group(2)) < 65536 or not is_host(match.group(1)):
         raise reader.error((*where, "listen"), f"{listen!r}: use host:port, e.g. 127.0.0.1:9464")
     return match.group(1), int(match.group(2))
 
@@ -463,9 +505,26 @@ class _Reader:
         if required and not items:
             raise self.error(where, "needs at least one entry")
         for i, item in enumerate(items):
-            if not isinstance(item, str) or not item.strip():
+            if not isinstance(item, str):
                 raise self.error((*where, i), f"expected text, got {_kind(item)}")
+            self._check_name(item, (*where, i))
         return tuple(items)
+
+    def name(
+        self, mapping: Mapping[str, Any], where: Sequence[str | int], *, default: str | None = None
+    ) -> str:
+        """A name (of a feed, webhook or base, an alias, a region): printable text on one line
+        that has a letter or digit. A default is taken as it is."""
+        if mapping.get(str(where[-1])) is None and default is not None:
+            return default
+        value = self.string(mapping, where)
+        self._check_name(value, where)
+        return value
+
+    def http_url(self, url: str, where: Sequence[str | int]) -> str:
+        if problem := http_url_problem(url):
+            raise self.error(where, f"the URL {problem}")
+        return url
 
     def integer(self, mapping: Mapping[str, Any], where: Sequence[str | int], default: int) -> int:
         value = mapping.get(str(where[-1]), default)
@@ -506,6 +565,12 @@ class _Reader:
                 raise self.error(
                     (*where, key), f"unknown key (expected one of {', '.join(sorted(known))})"
                 )
+
+    def _check_name(self, value: str, where: Sequence[str | int]) -> None:
+        if not value.isprintable():
+            raise self.error(where, "has a control character or line break")
+        if not any(char.isalnum() for char in value):
+            raise self.error(where, f"{value!r} has no letter or digit")
 
     def _line(self, where: Sequence[str | int]) -> int | None:
         node = self._root

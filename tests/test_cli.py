@@ -95,6 +95,16 @@ def test_config_show_masks_secrets(config: Path, monkeypatch: pytest.MonkeyPatch
     assert json.loads(out)["alerts"]["webhooks"][0]["secret"] == "********"
 
 
+def test_config_show_refuses_what_run_refuses(config: Path) -> None:
+    """An alias with letters that the gazetteer cannot match (no Latin letter or digit once
+    folded) fails config show as it fails run: one line naming the base."""
+    config.write_text(config.read_text().replace("      - Tower 22\n", "      - عين الأسد\n"))
+    code, _, err = _run(config, "config", "show")
+    assert code == 1
+    assert "base tower-22: alias 'عين الأسد' has no letters or digits" in err
+    assert len(err.strip().splitlines()) == 1
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

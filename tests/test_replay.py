@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 from datetime import UTC, datetime
 from pathlib import Path
@@ -455,3 +456,154 @@ def test_gold_documents_named_by_file_are_dated(store: Store, rules: Ruleset) ->
         found = article_store.published_at_of(conn, [name, name.replace("_", "x", 1)])
     assert list(found) == [name]
     assert found[name].tzinfo is not None
+
+
+def _warc_record(uri: str | None, http: bytes, length: int | None = None) -> bytes:
+    """One plain WARC response record, as a hostile archive may hold it."""
+    headers = "WARC/1.0\r\nWARC-Type: response\r\nWARC-Date: 2024-01-29T08:00:00Z\r\n"
+    headers += f"WARC-Target-URI: {uri}\r\n" if uri else ""
+    headers += f"Content-Length: {len(http) if length is None else length}\r\n\r\n"
+    return headers.encode() + http + b"\r\n\r\n"
+
+
+def _http_page(base: str) -> bytes:
+    return b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\n" + _attack_page(base)
+
+
+def _attack_page(base: str) -> bytes:
+    return _page(
+        f"Two drones targeted {base} on Sunday evening, security officials said, adding that "
+        "there was no damage and no one was hurt in the attack."
+    )
+
+
+@pytest.mark.parametrize(
+    "broken",
+    [
+        _warc_record(None, _http_page("Tower 22")),
+        _warc_record("https://news.example/t22", _http_page("Tower 22"), length=9),
+        b"<html>not a WARC record</html>\r\n\r\n",
+    ],
+    ids=["no-target-uri", "short-content-length", "garbage-between-records"],
+)
+def test_malformed_warc_records_are_skipped_and_the_rest_replayed(
+    store: Store, rules: Ruleset, tmp_path: Path, broken: bytes
+) -> None:
+    """A malformed WARC record is one problem naming its file, number and byte offset; the
+    records after it in its file, and the good files beside it, are replayed."""
+    first = _warc_record("https://news.example/h", _http_page("Harir air base"))
+    after = _warc_record("https://news.example/c", _http_page("the Conoco gas field base"))
+    bad = tmp_path / "bad.warc"
+    bad.write_bytes(first + broken + after)
+    good = tmp_path / "good.warc.gz"
+    write_warc(good, [("https://news.example/a", _attack_page("Ain al-Asad"), "2024-01-29")])
+    result = replay([bad, good], store=store, rules=rules, policy=AlertPolicy(), now=NOW)
+    (problem,) = result.problems
+    assert problem.where in (f"{bad}#2", f"{bad}#3")  # (a short record ends early: its rest is #3)
+    assert re.fullmatch(r"record at byte \d+: .+", problem.message)
+    assert int(problem.message.split()[3].rstrip(":")) >= len(first)
+    with store.begin() as conn:
+        bases = {e.base_id for e in event_store.list_events(conn)}
+    assert {"harir", "conoco", "ain-al-asad"} <= bases
+
+
+def test_a_malformed_record_in_a_gzipped_warc_is_skipped(rules: Ruleset, tmp_path: Path) -> None:
+    """In a WARC.gz, reading resumes at the gzip member after a record it cannot frame."""
+    import gzip
+
+    from monitor.corpora import CorpusProblem, list_inputs, read_records
+
+    records = [
+        _warc_record("https://news.example/1", _http_page("One.")),
+        _warc_record("https://news.example/2", _http_page("Two."), length=5),
+        b"not a WARC record at all\r\n\r\n",
+        _warc_record("https://news.example/3", _http_page("Three.")),
+    ]
+    archive = tmp_path / "crawl.warc.gz"
+    archive.write_bytes(b"".join(gzip.compress(r) for r in records))
+    read = [record for _, record in read_records(list_inputs([archive]), now=NOW)]
+    pages = [r[1].url for r in read if not isinstance(r, CorpusProblem)]  # type: ignore[union-attr]
+    assert pages[0] == "https://news.example/1"
+    assert pages[-1] == "https://news.example/3"
+    assert all(isinstance(r, CorpusProblem) for r in read if r not in (read[0], read[-1]))
+
+
+def test_an_overlong_json_line_is_skipped_without_being_held(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A JSON Lines row over the size cap of pages is one problem naming its line, read past in
+    bounded pieces (never held whole); the rows around it are read; an over-long text file is
+    skipped unread as a page is."""
+    import tracemalloc
+
+    import monitor.corpora
+    from monitor.corpora import CorpusProblem, list_inputs, read_records
+
+    monkeypatch.setattr(monitor.corpora, "MAX_PAGE_BYTES", 2000)
+    row = {"url": "https://news.example/{}", "published": "2024-01-29", "text": "Drones."}
+    corpus = tmp_path / "big.jsonl"
+    with corpus.open("w") as out:
+        out.write(json.dumps({**row, "url": "https://news.example/1"}) + "\n")
+        out.write(json.dumps({**row, "text": "x" * 8_000_000}) + "\n")
+        out.write(json.dumps({**row, "url": "https://news.example/3"}) + "\n")
+    (tmp_path / "big.txt").write_text("date 2024-01-29 " + "y" * 3000)
+    tracemalloc.start()
+    try:
+        read = [r for _, r in read_records(list_inputs([corpus, tmp_path / "big.txt"]), now=NOW)]
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 2_000_000  # a quarter of the line
+    assert read[1] == CorpusProblem(f"{corpus}:2", "line over 2000 bytes: skipped unread")
+    assert [r[1].url for r in (read[0], read[2])] == [  # type: ignore[index,union-attr]
+        "https://news.example/1",
+        "https://news.example/3",
+    ]
+    assert read[3][1].reason == "too_large"  # type: ignore[index,union-attr]
+
+
+@pytest.mark.parametrize(
+    ("token", "published"),
+    [
+        ("date 0001-01-01", None),
+        ("date 9999-12-31", None),
+        ("date 1989-12-31", None),
+        ("date 2026-01-03", None),
+        ("date 2026-01-01", datetime(2026, 1, 1, 12, tzinfo=UTC)),
+        ("date 2024-01-29", datetime(2024, 1, 29, 12, tzinfo=UTC)),
+    ],
+    ids=["year-1", "year-9999", "before-1990", "after-tomorrow", "today", "plausible"],
+)
+def test_implausible_date_tokens_date_nothing(
+    store: Store, rules: Ruleset, tmp_path: Path, token: str, published: datetime | None
+) -> None:
+    """A date token before 1990 or more than a day after "now" is no date (the article is left
+    to its other clues), so neither overflows nor dates an event in 9999."""
+    corpus = tmp_path / "seed.txt"
+    corpus.write_text(f"{token} Rockets hit Harir air base on Monday, officials said.\n")
+    result = replay([corpus], store=store, rules=rules, policy=AlertPolicy(), now=NOW)
+    assert result.problems == []
+    with store.begin() as conn:
+        (event,) = event_store.list_events(conn)
+        (source,) = event.sources
+    assert source.published_at == published
+
+
+def test_implausible_record_dates_are_problems(rules: Ruleset, tmp_path: Path) -> None:
+    """A JSON Lines or manifest ``published`` outside 1990 .. now + 1 day is a problem naming
+    the record, like an unparsable one; an implausible WARC-Date dates nothing."""
+    from monitor.corpora import CorpusProblem, list_inputs, read_records
+
+    corpus = tmp_path / "dated.jsonl"
+    corpus.write_text(
+        json.dumps({"published": "9999-12-31", "text": "x"})
+        + "\n"
+        + json.dumps({"published": "1970-01-01T00:00:00Z", "text": "x"})
+        + "\n"
+    )
+    archive = tmp_path / "a.warc.gz"
+    write_warc(archive, [("https://news.example/p", _page("Rockets."), "2999-01-01T00:00:00Z")])
+    read = [r for _, r in read_records(list_inputs([corpus, archive]), now=NOW)]
+    assert [r.where for r in read[:2]] == [f"{corpus}:1", f"{corpus}:2"]  # type: ignore[union-attr]
+    assert all(isinstance(r, CorpusProblem) and "out of range" in r.message for r in read[:2])
+    assert read[2][1].fallback_at is None  # type: ignore[index,union-attr]

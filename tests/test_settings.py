@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from monitor.errors import ConfigError
-from monitor.settings import load_settings, parse_duration, parse_settings
+from monitor.settings import load_settings, parse_duration, parse_settings, with_database
 
 BASE = """
 bases:
@@ -165,3 +165,196 @@ def test_webhook_secret_within_the_standard_is_taken(size: int) -> None:
     text = "alerts:\n  webhooks:\n    - url: https://h.example/x\n      secret: ${S}\n"
     (hook,) = parse_settings(text, {"S": "whsec_" + key}, path=Path("c.yaml")).alerts.webhooks
     assert hook.secret == "whsec_" + key
+
+
+HOOK = "alerts:\n  webhooks:\n    - url: {url}\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("defaults:\n  interval: 1ms\n", "line 2: defaults.interval: a duration must be at least"),
+        ("feeds:\n  - url: https://a.example/\n    interval: 0.5s\n", "line 3: feeds[0].interval"),
+        ("alerts:\n  retry: {initial: 1ms}\n", "line 2: alerts.retry.initial"),
+        ("alerts:\n  retry: {max: 100ms}\n", "line 2: alerts.retry.max"),
+        ("alerts:\n  max_article_age: 0s\n", "line 2: alerts.max_article_age"),
+        ("http:\n  timeout: 10ms\n", "line 2: http.timeout"),
+        ("http:\n  deadline: 0.001\n", "line 2: http.deadline"),
+        ("feeds:\n  - url: 'http://'\n", "line 2: feeds[0].url: the URL has no host"),
+        ("feeds:\n  - url: 'https:///feed'\n", "line 2: feeds[0].url: the URL has no host"),
+        ('feeds:\n  - url: "https://a.example/x\\ny"\n', "line 2: feeds[0].url: the URL has a "),
+        ('feeds:\n  - url: "https://a.example/x y"\n', "line 2: feeds[0].url: the URL has a "),
+        ('feeds:\n  - url: "https://a.example/\\t"\n', "line 2: feeds[0].url: the URL has a "),
+        ('feeds:\n  - url: "https://a.example/\\u200b"\n', "line 2: feeds[0].url: the URL has a "),
+        ("feeds:\n  - url: https://-/\n", "line 2: feeds[0].url: the URL has an invalid host"),
+        ("feeds:\n  - url: https://a..example/\n", "feeds[0].url: the URL has an invalid host"),
+        ("feeds:\n  - url: https://1.2.3.4.5/\n", "feeds[0].url: the URL has an invalid host"),
+        ("feeds:\n  - url: https://a.example:99999/\n", "line 2: feeds[0].url: the URL is not"),
+        ("feeds:\n  - url: https://a.example:0/\n", "line 2: feeds[0].url: the URL has port 0"),
+        (HOOK.format(url="'https://'"), "line 3: alerts.webhooks[0].url: the URL has no host"),
+        (HOOK.format(url="${HOOK_URL_NL}"), "line 3: alerts.webhooks[0].url: the URL has a "),
+        ("database: garbage\n", "line 1: database: the URL is not a database URL"),
+        ("database: 'mysql://h/db'\n", "line 1: database: the URL is not an SQLite or PostgreSQL"),
+        ("database: 'postgresql+nodriver://h/db'\n", "database: the URL names an unknown driver"),
+        ("database: 'postgresql://h:port/db'\n", "line 1: database: the URL is not a database"),
+        ("database: 'postgresql://h:99999/db'\n", "line 1: database: the URL has a port out"),
+        ("database: 'postgresql://-/db'\n", "line 1: database: the URL has an invalid host"),
+        (
+            "database: 'sqlite://host/m.db'\n",
+            "line 1: database: the URL names a server, but SQLite",
+        ),
+        ('database: "sqlite:///m.db\\n"\n', "line 1: database: the URL has a space or control"),
+        (BASE.replace("[Tower 22]", "['-']"), "line 7: bases[0].aliases[0]: '-' has no letter"),
+        (BASE.replace("[Tower 22]", "['']"), "line 7: bases[0].aliases[0]: '' has no letter"),
+        (BASE.replace("[Tower 22]", "['  ']"), "bases[0].aliases[0]: '  ' has no letter"),
+        (BASE + "    weak_aliases: ['()']\n", "line 8: bases[0].weak_aliases[0]: '()' has no"),
+        (BASE.replace("name: Tower 22", "name: '--'"), "line 4: bases[0].name: '--' has no"),
+        (BASE.replace("name: Tower 22", 'name: "T\\n22"'), "line 4: bases[0].name: has a control"),
+        (BASE + "    region: '?'\n", "line 8: bases[0].region: '?' has no letter or digit"),
+        ("feeds:\n  - url: https://a.example/\n    name: '-'\n", "line 3: feeds[0].name: '-'"),
+        (HOOK.format(url="https://h.example/") + "      name: ''\n", "webhooks[0].name: '' has"),
+        ("metrics:\n  listen: '-:9464'\n", "line 2: metrics.listen"),
+    ],
+    ids=[
+        "interval-1ms",
+        "feed-interval-half-second",
+        "retry-initial",
+        "retry-max",
+        "max-article-age-zero",
+        "http-timeout",
+        "http-deadline-number",
+        "url-no-host",
+        "url-empty-host",
+        "url-newline",
+        "url-space",
+        "url-tab",
+        "url-zero-width-space",
+        "url-host-dash",
+        "url-host-empty-label",
+        "url-host-bad-ipv4",
+        "url-port-range",
+        "url-port-zero",
+        "webhook-no-host",
+        "webhook-newline-from-env",
+        "database-garbage",
+        "database-other-dialect",
+        "database-unknown-driver",
+        "database-port-text",
+        "database-port-range",
+        "database-host-dash",
+        "database-sqlite-host",
+        "database-newline",
+        "alias-dash",
+        "alias-empty",
+        "alias-blank",
+        "weak-alias-punctuation",
+        "base-name-dashes",
+        "base-name-newline",
+        "region-punctuation",
+        "feed-name-dash",
+        "webhook-name-empty",
+        "metrics-host-dash",
+    ],
+)
+def test_hostile_values_name_key_and_line(text: str, message: str) -> None:
+    """Every URL, duration and name of the file is checked: one line naming the key and line."""
+    env = {"HOOK_URL_NL": "https://h.example/x\nInjected: 1"}
+    with pytest.raises(ConfigError) as raised:
+        parse_settings(text, env, path=Path("c.yaml"))
+    assert str(raised.value).startswith("config: c.yaml line ")
+    assert message in str(raised.value)
+    assert "\n" not in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("a: " + "[" * 3000 + "]" * 3000 + "\n", "line 1: a: nested more than 32 levels deep"),
+        (
+            "feeds:\n" + "".join("  " * i + "- \n" for i in range(1, 3000)),
+            "line 33: feeds: nested more than 32 levels deep",
+        ),
+    ],
+    ids=["flow", "block"],
+)
+def test_deep_nesting_is_a_config_error(text: str, message: str) -> None:
+    """YAML nested thousands deep is refused at its line, before PyYAML's composer recurses."""
+    with pytest.raises(ConfigError, match=r"config: c\.yaml ") as raised:
+        parse_settings(text, {}, path=Path("c.yaml"))
+    assert message in str(raised.value)
+
+
+def test_non_utf8_files_name_their_line(tmp_path: Path) -> None:
+    """A config file (or a secret's _FILE) that is not UTF-8 is one error naming it."""
+    config = tmp_path / "config.yaml"
+    config.write_bytes(b"feeds: []\n\n# caf\xe9\n")
+    with pytest.raises(ConfigError, match=r"config\.yaml line 3: not UTF-8 text \(byte 17\)"):
+        load_settings(config, {})
+    secret = tmp_path / "db-url"
+    secret.write_bytes(b"postgresql://u:p\xff@h/db\n")
+    config.write_text("feeds: []\n")
+    with pytest.raises(ConfigError, match=r"db-url line 1: not UTF-8 text"):
+        load_settings(config, {"MONITOR_DATABASE_URL_FILE": str(secret)})
+
+
+def test_database_url_from_environment_or_option_is_checked() -> None:
+    """MONITOR_DATABASE_URL and --database are checked as the file's database is, and the
+    error does not repeat the URL (it may hold a password)."""
+    env = {"MONITOR_DATABASE_URL": "postgresql://u:Zq@Xw@h/db"}
+    with pytest.raises(ConfigError, match="MONITOR_DATABASE_URL: the URL has an invalid host") as e:
+        parse_settings("", env)
+    assert "Zq" not in str(e.value)
+    with pytest.raises(ConfigError, match="--database: the URL is not a database URL") as e:
+        with_database(parse_settings("", {}), "postgresql://u:secret-pw@h:port/db")
+    assert "secret-pw" not in str(e.value)
+
+
+SECRETS = ["p/ss", "p@ss", "p?ss", "p#ss", "p:ss", "p%2Fss", "a/b@c?d#e:f", "p&q=r", "p]ss"]
+
+
+@pytest.mark.parametrize("secret", SECRETS, ids=SECRETS)
+@pytest.mark.parametrize(
+    ("key", "template"),
+    [
+        ("MONITOR_DATABASE_URL", "postgresql+psycopg://monitor:Zq{s}Xw@db.example/m"),
+        ("MONITOR_DATABASE_URL", "postgresql+psycopg://monitor@db.example/m?password=Zq{s}Xw"),
+        ("HOOK_URL", "https://Zq{s}Xw@hooks.example/services/x"),
+        ("HOOK_URL", "https://user:Zq{s}Xw@hooks.example/services/x"),
+        ("HOOK_URL", "https://hooks.example/services/x?token=Zq{s}Xw"),
+        ("HOOK_URL", "https://hooks.example/services/Zq{s}Xw"),
+    ],
+    ids=["db-password", "db-query", "hook-token", "hook-password", "hook-query", "hook-path"],
+)
+def test_secrets_in_urls_never_show(key: str, template: str, secret: str) -> None:
+    """A secret in a database or webhook URL (password, lone userinfo token, query value or
+    path), whatever characters it holds, shows in neither config show nor a config error."""
+    env = {key: template.format(s=secret)}
+    text = "alerts:\n  webhooks:\n    - url: ${HOOK_URL}\n" if key == "HOOK_URL" else ""
+    try:
+        shown = str(parse_settings(text, env).redacted())
+    except ConfigError as exc:
+        shown = str(exc)
+    assert "Zq" not in shown
+    assert "Xw" not in shown
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        (
+            "https://feeds.example/rss?key=Zq&format=xml",
+            "https://feeds.example/rss?key=********&format=********",
+        ),
+        ("https://user:Zq@feeds.example/rss", "https://user:********@feeds.example/rss"),
+        ("https://feeds.example/rss#Zq", "https://feeds.example/rss#********"),
+        ("https://feeds.example/rss", "https://feeds.example/rss"),
+        ("https://medium.com/feed/@Zq", "https://********"),
+    ],
+    ids=["query", "password", "fragment", "plain", "at-in-path"],
+)
+def test_feed_urls_show_without_secrets(url: str, shown: str) -> None:
+    """A feed URL (and the name it defaults to) shows its query values, password and fragment
+    masked; one with an "@" after its host is masked whole, since that "@" may end a password."""
+    (feed,) = parse_settings(f"feeds:\n  - url: '{url}'\n", {}).redacted()["feeds"]
+    assert feed["url"] == shown
+    assert feed["name"] == shown

@@ -2,7 +2,8 @@
 
 Pure functions: the caller reads the files. A seed-style text may start with the token
 ``date YYYY-MM-DD`` (possibly on the same line as the text); when it does not and no manifest
-gives a date, a dateline near the top ("Tue 31 Oct 2023 12:22 pm") dates the article.
+gives a date, a dateline near the top ("Tue 31 Oct 2023 12:22 pm") dates the article. A date
+outside ``plausible_published`` is no date.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import re
 from datetime import UTC, date, datetime
 from typing import Any
 
-from monitor.pipeline.dates import MONTHS
+from monitor.pipeline.dates import MONTHS, plausible_published
 from monitor.pipeline.sentences import fold
 from monitor.records import Article
 
@@ -37,20 +38,25 @@ def parse_text_article(
     url: str,
     published: datetime | None = None,
     title: str | None = None,
+    now: datetime,
 ) -> Article:
-    """A seed-style text file as an Article; the date token wins over ``published``."""
+    """A seed-style text file as an Article; the date token wins over ``published``. ``now``
+    bounds the dates found in the text (``plausible_published``)."""
     text = raw.lstrip("\ufeff")
     source = "manifest" if published else "none"
     token = _DATE_TOKEN.match(text)
     if token:
         text = text[token.end() :]
         try:
-            published = _day_start(date.fromisoformat(token.group(1)))
-            source = "text"
+            day = _day_start(date.fromisoformat(token.group(1)))
         except ValueError:
-            pass  # "date 2024-13-45" is no date: leave the article to its other clues
+            day = None  # "date 2024-13-45" is no date: leave the article to its other clues
+        if day is not None and plausible_published(day, now):  # nor "date 9999-12-31"
+            published, source = day, "text"
     if published is None:
         published = find_dateline(text)
+        if published is not None and plausible_published(published, now) is None:
+            published = None
         source = "dateline" if published else "none"
     return Article(
         url=url,
@@ -62,10 +68,12 @@ def parse_text_article(
     )
 
 
-def parse_json_article(row: dict[str, Any], *, url: str, text: str) -> Article:
+def parse_json_article(row: dict[str, Any], *, url: str, text: str, now: datetime) -> Article:
     """A JSON Lines row (already holding plain ``text``) as an Article."""
     published = parse_published(row.get("published"))
-    article = parse_text_article(text, url=url, published=published, title=row.get("title"))
+    article = parse_text_article(
+        text, url=url, published=published, title=row.get("title"), now=now
+    )
     if published is not None and article.published_source == "manifest":
         return Article(
             url=article.url,

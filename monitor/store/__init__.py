@@ -19,7 +19,6 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from monitor.errors import StoreError
-from monitor.settings import mask_url
 from monitor.store._sql import first_line
 from monitor.store.sqlite_file import (
     FileIdentity,
@@ -28,6 +27,7 @@ from monitor.store.sqlite_file import (
     sole_daemon_lock,
     sqlite_path,
 )
+from monitor.urls import mask_database_url
 
 if TYPE_CHECKING:
     from contextlib import AbstractContextManager
@@ -54,7 +54,7 @@ class Store:
         self.engine = engine
         self.path = path  # the SQLite file, if the store is one
         # What error messages call the database: its URL as configured, secrets masked.
-        self.name = name or mask_url(engine.url.render_as_string(hide_password=False))
+        self.name = name or mask_database_url(engine.url.render_as_string(hide_password=False))
         self._identity: FileIdentity | None = file_identity(path) if path else None
 
     @contextmanager
@@ -151,7 +151,7 @@ class Store:
 
 def open_store(url: str, *, mode: OpenMode = "create") -> Store:
     """A Store on an SQLAlchemy URL (see ``OpenMode``; only ``create`` makes an SQLite file)."""
-    name = mask_url(url)
+    name = mask_database_url(url)
     try:
         engine, path = _engine(url, mode)
     except (SQLAlchemyError, ImportError, OSError, ValueError) as exc:

@@ -9,6 +9,7 @@ import pytest
 from monitor.pipeline.corpus import find_dateline, parse_published, parse_text_article
 
 URL = "file:///tests/pipeline/seed.txt"
+NOW = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 def _noon(year: int, month: int, day: int) -> datetime:
@@ -38,7 +39,7 @@ def _noon(year: int, month: int, day: int) -> datetime:
 )
 def test_date_token_sets_published_and_is_removed(raw: str, published: datetime, text: str) -> None:
     """A leading "date YYYY-MM-DD" token dates the article (source "text") and leaves the text."""
-    article = parse_text_article(raw, url=URL)
+    article = parse_text_article(raw, url=URL, now=NOW)
     assert article.published_at == published
     assert article.published_source == "text"
     assert article.text == text
@@ -48,7 +49,10 @@ def test_date_token_sets_published_and_is_removed(raw: str, published: datetime,
 def test_date_token_wins_over_manifest_date() -> None:
     """The text's own date token overrides the date a manifest passes in."""
     article = parse_text_article(
-        " date 2023-11-05 Militants attacked a base.", url=URL, published=_noon(2023, 11, 1)
+        " date 2023-11-05 Militants attacked a base.",
+        url=URL,
+        published=_noon(2023, 11, 1),
+        now=NOW,
     )
     assert (article.published_at, article.published_source) == (_noon(2023, 11, 5), "text")
 
@@ -56,7 +60,7 @@ def test_date_token_wins_over_manifest_date() -> None:
 def test_manifest_date_is_used_without_token() -> None:
     """Without a date token, the manifest's date stands, even when a dateline is present."""
     raw = "Tue 31 Oct 2023 12:22 pm\nMilitants attacked a base."
-    article = parse_text_article(raw, url=URL, published=_noon(2023, 11, 1))
+    article = parse_text_article(raw, url=URL, published=_noon(2023, 11, 1), now=NOW)
     assert (article.published_at, article.published_source) == (_noon(2023, 11, 1), "manifest")
 
 
@@ -74,7 +78,7 @@ def test_manifest_date_is_used_without_token() -> None:
 )
 def test_dateline_near_top_dates_undated_article(raw: str, published: datetime) -> None:
     """With no token and no manifest date, a full date near the top dates the article."""
-    article = parse_text_article(raw, url=URL)
+    article = parse_text_article(raw, url=URL, now=NOW)
     assert (article.published_at, article.published_source) == (published, "dateline")
     assert article.text == raw
 
@@ -91,7 +95,7 @@ def test_dateline_near_top_dates_undated_article(raw: str, published: datetime) 
 )
 def test_article_without_a_date_is_undated(raw: str) -> None:
     """No token, manifest date or dateline near the top leaves published_at None."""
-    article = parse_text_article(raw, url=URL)
+    article = parse_text_article(raw, url=URL, now=NOW)
     assert article.published_at is None
     assert article.published_source == "none"
 
