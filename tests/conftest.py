@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+import structlog
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -17,6 +18,15 @@ from monitor.pipeline.rules import Ruleset, compile_rules
 from monitor.settings import Settings, load_settings
 from monitor.store import Store, open_store
 from monitor.store.schema import Model
+
+
+@pytest.fixture(autouse=True)
+def _fresh_logging() -> Iterator[None]:
+    """structlog as a new process has it: a CLI test configures it (a level, a renderer), and
+    that must not hide another test's log lines from ``capture_logs``."""
+    yield
+    structlog.reset_defaults()
+
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "tests" / "corpus" / "seeds"

@@ -394,11 +394,11 @@ def _attacks(path: Path, count: int) -> Path:
 
 
 def _with_webhook(config: Path, url: str) -> None:
-    """Send the config's alerts to ``url``, retrying a failure after 0.2 s."""
+    """Send the config's alerts to ``url``, retrying a failure after 1 s."""
     config.write_text(
         config.read_text().replace(
             "  webhooks: []",
-            f"  webhooks:\n    - name: ops\n      url: {url}\n  retry: {{initial: 0.2, max: 1}}",
+            f"  webhooks:\n    - name: ops\n      url: {url}\n  retry: {{initial: 1, max: 2}}",
         )
     )
 
