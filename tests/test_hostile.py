@@ -106,22 +106,33 @@ def hostile() -> Iterator[Site]:
         yield site
 
 
+# Runs its arguments and writes their peak RSS (KB) to $PEAK_FILE. A child's peak includes the
+# memory of the process it was forked from (the whole pytest session, here), so the daemon is
+# started from this small one.
+_MEASURED = """
+import os, resource, subprocess, sys
+code = subprocess.call(sys.argv[1:])
+with open(os.environ["PEAK_FILE"], "w") as out:
+    out.write(str(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss))
+sys.exit(code)
+"""
+
+
 def _run_measured(command: list[str], *, env: dict[str, str]) -> tuple[int, str, float]:
-    """Run ``command``; its exit code, stderr and its own peak RSS in MB (``wait4`` reads the
-    one child's usage: RUSAGE_CHILDREN would count the largest child of the whole session)."""
-    with tempfile.TemporaryFile() as err:
-        child = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=err)
-        give_up = time.monotonic() + 300
-        while True:
-            pid, status, usage = os.wait4(child.pid, os.WNOHANG)
-            if pid:
-                break
-            if time.monotonic() > give_up:
-                child.kill()
-            time.sleep(0.2)
-        child.returncode = os.waitstatus_to_exitcode(status)
-        err.seek(0)
-        return child.returncode, err.read().decode(errors="replace"), usage.ru_maxrss / 1024
+    """Run ``command``; its exit code, stderr and its own peak RSS in MB."""
+    with tempfile.TemporaryDirectory() as scratch:
+        peak_file = Path(scratch) / "peak"
+        run = subprocess.run(
+            [sys.executable, "-c", _MEASURED, *command],
+            env={**env, "PEAK_FILE": str(peak_file)},
+            capture_output=True,
+            timeout=300,
+        )
+        return (
+            run.returncode,
+            run.stderr.decode(errors="replace"),
+            int(peak_file.read_text()) / 1024,
+        )
 
 
 def test_daemon_survives_hostile_feeds(hostile: Site, tmp_path: Path) -> None:
