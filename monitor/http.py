@@ -14,6 +14,8 @@ second time, so a name that answers a public address to a check and 127.0.0.2 to
 from __future__ import annotations
 
 import base64
+import contextlib
+import contextvars
 import functools
 import hashlib
 import hmac
@@ -22,7 +24,7 @@ import socket
 import ssl
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -225,11 +227,82 @@ class _ResolveOnceBackend(httpcore.SyncBackend):
         failure: httpcore.ConnectError | None = None
         for address in addresses:
             try:
-                return super().connect_tcp(address, port, timeout, local_address, socket_options)
+                stream = super().connect_tcp(
+                    address,
+                    port,
+                    _within_deadline(timeout, httpcore.ConnectTimeout),
+                    local_address,
+                    socket_options,
+                )
             except httpcore.ConnectError as exc:
                 failure = exc
+            else:
+                return _DeadlineStream(stream)
         assert failure is not None  # _resolve never returns no address
         raise failure
+
+
+# When the exchange under way must be over (time.monotonic()), or None: set by ``_until``.
+_DEADLINE: contextvars.ContextVar[float | None] = contextvars.ContextVar(
+    "monitor_http_deadline", default=None
+)
+
+
+@contextlib.contextmanager
+def _until(give_up_at: float) -> Iterator[None]:
+    """Bound every socket wait of the requests made inside the block by ``give_up_at``."""
+    token = _DEADLINE.set(give_up_at)
+    try:
+        yield
+    finally:
+        _DEADLINE.reset(token)
+
+
+def _within_deadline(
+    timeout: float | None, expired: type[httpcore.TimeoutException]
+) -> float | None:
+    """``timeout`` shortened to what is left before the exchange's deadline; ``expired`` once
+    it has passed. httpx's timeouts bound each wait, not their sum: a server trickling its
+    status line and headers a byte at a time would otherwise hold a request for days."""
+    give_up_at = _DEADLINE.get()
+    if give_up_at is None:
+        return timeout
+    left = give_up_at - time.monotonic()
+    if left <= 0:
+        raise expired("the exchange's deadline passed")
+    return left if timeout is None else min(timeout, left)
+
+
+class _DeadlineStream(httpcore.NetworkStream):
+    """A connection whose every read and write ends by the deadline of the exchange using it
+    (a kept-alive connection serves several exchanges, each with its own deadline)."""
+
+    def __init__(self, stream: httpcore.NetworkStream) -> None:
+        self._stream = stream
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._stream.read(max_bytes, _within_deadline(timeout, httpcore.ReadTimeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._stream.write(buffer, _within_deadline(timeout, httpcore.WriteTimeout))
+
+    def close(self) -> None:
+        self._stream.close()
+
+    def start_tls(
+        self,
+        ssl_context: ssl.SSLContext,
+        server_hostname: str | None = None,
+        timeout: float | None = None,
+    ) -> httpcore.NetworkStream:
+        return _DeadlineStream(
+            self._stream.start_tls(
+                ssl_context, server_hostname, _within_deadline(timeout, httpcore.ConnectTimeout)
+            )
+        )
+
+    def get_extra_info(self, info: str) -> object:
+        return self._stream.get_extra_info(info)
 
 
 def _resolve(host: str, port: int) -> list[str]:
@@ -301,6 +374,20 @@ def fetch(
         headers["If-None-Match"] = etag
     if last_modified:
         headers["If-Modified-Since"] = last_modified
+    with _until(give_up_at):
+        return _follow(client, url, headers, guard, limiter, max_bytes, give_up_at)
+
+
+def _follow(
+    client: httpx.Client,
+    url: str,
+    headers: dict[str, str],
+    guard: Guard | None,
+    limiter: HostLimiter | None,
+    max_bytes: int,
+    give_up_at: float,
+) -> Fetched:
+    """``fetch``'s redirect loop: each hop guarded, the document at its end."""
     current = url
     for _ in range(MAX_REDIRECTS + 1):
         access = Access(public_only=False) if guard is None else guard(current)
@@ -434,7 +521,10 @@ def post_webhook(
     if secret:
         headers["webhook-signature"] = sign(secret, message_id, timestamp, body)
     try:
-        with client.stream("POST", url, content=body, headers=headers) as response:
+        with (
+            _until(give_up_at),
+            client.stream("POST", url, content=body, headers=headers) as response,
+        ):
             if not 200 <= response.status_code < 300:
                 raise DeliveryError(f"deliver: endpoint answered {response.status_code}")
             _read_reply(response, give_up_at, deadline_s)

@@ -14,8 +14,16 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import httpx
 import pytest
 
-from monitor.errors import FetchError
-from monitor.http import USER_AGENT, Access, fetch, link_guard, make_client, non_public
+from monitor.errors import DeliveryError, FetchError
+from monitor.http import (
+    USER_AGENT,
+    Access,
+    fetch,
+    link_guard,
+    make_client,
+    non_public,
+    post_webhook,
+)
 from tests.loopback import Site, serve
 
 
@@ -428,3 +436,50 @@ def test_tls_verifies_the_name_while_connecting_to_the_resolved_address(
         else:
             with pytest.raises(FetchError, match="CERTIFICATE_VERIFY_FAILED"):
                 fetch(client, url, guard=link_guard(url, allow_private=False))
+
+
+@pytest.fixture
+def header_trickler() -> Iterator[tuple[str, threading.Event]]:
+    """A raw server that answers a status line, then one header line every 50 ms for 10 s,
+    never ending its headers; the event is set when it stops (the client hung up, or it ran
+    out of lines)."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    stopped = threading.Event()
+
+    def serve_one() -> None:
+        conn, _ = listener.accept()
+        try:
+            conn.recv(65536)
+            conn.sendall(b"HTTP/1.1 200 OK\r\n")
+            for _ in range(200):
+                conn.sendall(b"X-Slow: y\r\n")
+                stopped.wait(0.05)
+        except OSError:
+            pass  # the client hung up
+        finally:
+            conn.close()
+            stopped.set()
+
+    thread = threading.Thread(target=serve_one, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{listener.getsockname()[1]}/", stopped
+    stopped.set()
+    thread.join(5)
+    listener.close()
+
+
+@pytest.mark.parametrize("exchange", ["fetch", "webhook"])
+def test_a_server_trickling_its_headers_is_cut_off_at_the_deadline(
+    exchange: str, header_trickler: tuple[str, threading.Event]
+) -> None:
+    """The deadline bounds the whole exchange, headers included: a server sending a header line
+    now and then (each within the read timeout) is given up before it would have finished."""
+    url, stopped = header_trickler
+    with make_client(timeout_s=5) as client:
+        if exchange == "fetch":
+            with pytest.raises(FetchError, match="timed out"):
+                fetch(client, url, deadline_s=0.3)
+        else:
+            with pytest.raises(DeliveryError, match="Timeout"):
+                post_webhook(client, url, b"{}", message_id="msg_1", secret=None, deadline_s=0.3)
+        assert not stopped.is_set()  # given up while the server still had lines to send
