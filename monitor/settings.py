@@ -45,6 +45,13 @@ _WEBHOOK_KEY_BYTES = (24, 64)  # the key sizes Standard Webhooks allows
 _MIN_DURATION_S = 1.0
 # Deeper YAML is no configuration, and would exhaust the recursion of PyYAML's composer.
 _MAX_DEPTH = 32
+# The store keeps feed, webhook and base names in columns of 200 to 300 characters, and a base's
+# id in one of 100 (PostgreSQL refuses a longer value; tests/test_settings.py checks the fit).
+MAX_NAME_CHARS = 200
+MAX_BASE_ID_CHARS = 100
+# Counts beyond any use, which would overflow an SQL LIMIT or make the body cap no cap.
+_MAX_COUNT = {"max_body_bytes": 1 << 30, "attempts": 1000}
+_MAX_WORKERS = 256  # page_workers, per_host_concurrency
 
 
 @dataclass(frozen=True, slots=True)
@@ -329,7 +336,9 @@ def _feed(reader: _Reader, raw: object, where: tuple[str | int, ...], default: f
     url = reader.http_url(reader.string(item, (*where, "url")), (*where, "url"))
     interval = reader.duration(item, (*where, "interval")) if "interval" in item else default
     return FeedConfig(
-        name=reader.name(item, (*where, "name"), default=url), url=url, interval_s=interval
+        name=reader.name(item, (*where, "name"), default=_clipped(url, MAX_NAME_CHARS)),
+        url=url,
+        interval_s=interval,
     )
 
 
@@ -339,8 +348,11 @@ def _base(reader: _Reader, raw: object, where: tuple[str | int, ...]) -> Base:
         item, where, {"id", "name", "country", "location", "aliases", "weak_aliases", "region"}
     )
     base_id = reader.string(item, (*where, "id"))
-    if not _BASE_ID.match(base_id):
-        raise reader.error((*where, "id"), f"{base_id!r}: use lowercase letters, digits and -")
+    if not _BASE_ID.match(base_id) or len(base_id) > MAX_BASE_ID_CHARS:
+        raise reader.error(
+            (*where, "id"),
+            f"{base_id[:40]!r}: use at most {MAX_BASE_ID_CHARS} lowercase letters, digits and -",
+        )
     country = reader.string(item, (*where, "country"))
     if not re.match(r"^[A-Z]{2}$", country):
         raise reader.error((*where, "country"), f"{country!r} is not an ISO 3166 alpha-2 code")
@@ -527,9 +539,13 @@ class _Reader:
         return url
 
     def integer(self, mapping: Mapping[str, Any], where: Sequence[str | int], default: int) -> int:
-        value = mapping.get(str(where[-1]), default)
+        key = str(where[-1])
+        value = mapping.get(key, default)
         if not isinstance(value, int) or isinstance(value, bool) or value < 1:
             raise self.error(where, f"expected a positive whole number, got {value!r}")
+        ceiling = _MAX_COUNT.get(key, _MAX_WORKERS)
+        if value > ceiling:
+            raise self.error(where, f"at most {ceiling}, got {value}")
         return value
 
     def duration(self, mapping: Mapping[str, Any], where: Sequence[str | int]) -> float:
@@ -567,6 +583,8 @@ class _Reader:
                 )
 
     def _check_name(self, value: str, where: Sequence[str | int]) -> None:
+        if len(value) > MAX_NAME_CHARS:
+            raise self.error(where, f"longer than {MAX_NAME_CHARS} characters")
         if not value.isprintable():
             raise self.error(where, "has a control character or line break")
         if not any(char.isalnum() for char in value):
@@ -595,8 +613,13 @@ class _Reader:
 def _dotted(where: Sequence[str | int]) -> str:
     out = ""
     for step in where:
-        out += f"[{step}]" if isinstance(step, int) else (f".{step}" if out else step)
+        # str(): a YAML key may be null, a number or a date ("~: x", "2024-01-01: x")
+        out += f"[{step}]" if isinstance(step, int) else (f".{step}" if out else str(step))
     return out or "(top level)"
+
+
+def _clipped(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _kind(value: object) -> str:

@@ -19,6 +19,7 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
 MASK = "********"
 DATABASE_BACKENDS = ("sqlite", "postgresql")  # the dialects the store and its migrations know
+MAX_URL_CHARS = 2048  # the store's URL columns (PostgreSQL refuses a longer value)
 _LABEL = re.compile(r"(?!-)[a-z0-9_-]{1,63}(?<!-)")
 _DOTTED_NUMBERS = re.compile(r"[0-9.]+")
 
@@ -56,6 +57,8 @@ def http_url_problem(url: str) -> str | None:
         return parts
     if parts.scheme not in ("http", "https"):
         return "is not an http(s) URL"
+    if len(url) > MAX_URL_CHARS:
+        return f"is longer than {MAX_URL_CHARS} characters"
     if not parts.hostname:
         return "has no host"
     if not is_host(parts.hostname):

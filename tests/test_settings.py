@@ -3,12 +3,24 @@
 from __future__ import annotations
 
 import base64
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 
 from monitor.errors import ConfigError
-from monitor.settings import load_settings, parse_duration, parse_settings, with_database
+from monitor.settings import (
+    MAX_BASE_ID_CHARS,
+    MAX_NAME_CHARS,
+    load_settings,
+    parse_duration,
+    parse_settings,
+    with_database,
+)
+from monitor.store import Store
+from monitor.store import feeds as feed_store
+from monitor.store.schema import EventRow, FeedRow, OutboxRow
+from monitor.urls import MAX_URL_CHARS
 
 BASE = """
 bases:
@@ -358,3 +370,71 @@ def test_feed_urls_show_without_secrets(url: str, shown: str) -> None:
     (feed,) = parse_settings(f"feeds:\n  - url: '{url}'\n", {}).redacted()["feeds"]
     assert feed["url"] == shown
     assert feed["name"] == shown
+
+
+LONG_URL = "https://news.example/rss/search?q=" + "x" * 400
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            "http:\n  max_body_bytes: 100000000000000000000\n",
+            "line 2: http.max_body_bytes: at most",
+        ),
+        ("http:\n  page_workers: 100000000000000000000\n", "line 2: http.page_workers: at most"),
+        ("http:\n  per_host_concurrency: 100000\n", "line 2: http.per_host_concurrency: at most"),
+        ("alerts:\n  retry: {attempts: 10000000000000}\n", "line 2: alerts.retry.attempts: at"),
+        (f"feeds:\n  - url: https://a.example/\n    name: {'n' * 201}\n", "feeds[0].name: longer"),
+        (BASE.replace("name: Tower 22", f"name: {'T' * 201}"), "line 4: bases[0].name: longer"),
+        (BASE.replace("id: tower-22", f"id: {'t' * 101}"), "line 3: bases[0].id: 'tttt"),
+        (f"feeds:\n  - url: {LONG_URL + 'x' * 2000}\n", "feeds[0].url: the URL is longer than"),
+        ("~: 1\n", "line 1: None: unknown key"),
+        ("2024-01-01: 1\n", "line 1: 2024-01-01: unknown key"),
+    ],
+    ids=[
+        "body-cap-huge",
+        "page-workers-huge",
+        "per-host-huge",
+        "attempts-huge",
+        "feed-name-long",
+        "base-name-long",
+        "base-id-long",
+        "feed-url-long",
+        "null-key",
+        "date-key",
+    ],
+)
+def test_values_beyond_what_the_store_or_a_count_holds(text: str, message: str) -> None:
+    """A name or URL longer than its column, a count past any use, a key that is no text: one
+    line naming the key and line (PostgreSQL would refuse the value at start; a huge count
+    overflows an SQL LIMIT), never a traceback."""
+    with pytest.raises(ConfigError) as raised:
+        parse_settings(text, {}, path=Path("c.yaml"))
+    assert str(raised.value).startswith("config: c.yaml line ")
+    assert message in str(raised.value)
+
+
+def test_name_limits_fit_their_columns() -> None:
+    """Every name the configuration lets through fits the column the store keeps it in."""
+    columns = {
+        "feed name": FeedRow.__table__.c.name,
+        "base name": EventRow.__table__.c.base_name,
+        "webhook name": OutboxRow.__table__.c.webhook,
+        "feed url": FeedRow.__table__.c.url,
+    }
+    assert all(c.type.length >= MAX_NAME_CHARS for c in columns.values())
+    assert FeedRow.__table__.c.url.type.length >= MAX_URL_CHARS
+    assert EventRow.__table__.c.base_id.type.length >= MAX_BASE_ID_CHARS
+
+
+def test_an_unnamed_feed_with_a_long_url_is_stored(store: Store, now: datetime) -> None:
+    """A feed without a name is named by its URL, shortened to fit the name column: a long
+    search URL must not stop the daemon at start on PostgreSQL."""
+    settings = parse_settings(f"feeds:\n  - url: {LONG_URL}\n", {}, path=Path("c.yaml"))
+    (feed,) = settings.feeds
+    assert len(feed.name) == MAX_NAME_CHARS
+    assert LONG_URL.startswith(feed.name[:-1])
+    with store.begin() as conn:
+        (state,) = feed_store.sync_feeds(conn, [(feed.url, feed.name, feed.interval_s)], now=now)
+    assert state.url == LONG_URL
