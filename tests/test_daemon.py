@@ -20,6 +20,8 @@ from pathlib import Path
 
 import pytest
 
+from monitor.errors import StoreError
+from monitor.store import open_store
 from tests.conftest import ROOT
 from tests.loopback import Site, serve
 
@@ -387,3 +389,20 @@ def test_stop_signals_stop_cleanly(site: Site, workdir: Workdir, signum: int) ->
     log = daemon.stderr.read().decode()
     assert '"event": "leases_released"' in log
     assert '"event": "daemon_stopped"' in log
+
+
+def test_a_link_to_the_database_takes_the_same_lock(tmp_path: Path) -> None:
+    """A daemon given a symbolic link to the SQLite file is refused while another daemon holds
+    the file itself: the lock is the file's, not the path's."""
+    started = datetime(2024, 5, 1, tzinfo=UTC)
+    real = tmp_path / "data" / "m.db"
+    real.parent.mkdir()
+    link = tmp_path / "link.db"
+    link.symlink_to(real)
+    first, second = open_store(f"sqlite:///{real}"), open_store(f"sqlite:///{link}")
+    first.upgrade()
+    with first.sole_daemon(started_at=started):
+        with pytest.raises(StoreError, match=r"link\.db is in use by another daemon \(pid "):
+            second.sole_daemon(started_at=started).__enter__()
+    with second.sole_daemon(started_at=started):
+        pass  # free again once the first lets go

@@ -58,9 +58,12 @@ def sole_daemon_lock(path: Path, *, started_at: datetime) -> Iterator[None]:
     """Hold an exclusive lock on ``DB.lock`` beside the database while the block runs.
 
     The kernel releases the lock when the process ends however it ends, so a killed daemon
-    never leaves a stale one. The file names the holder for the refusal message.
+    never leaves a stale one. The file names the holder for the refusal message. It sits beside
+    the file the path leads to, symbolic links followed: a daemon given a link to the database
+    takes the same lock as one given the file itself.
     """
-    lock_path = path.with_name(path.name + ".lock")
+    real = path.resolve()
+    lock_path = real.with_name(real.name + ".lock")
     try:
         fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
     except OSError as exc:
