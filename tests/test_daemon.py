@@ -401,8 +401,11 @@ def test_a_link_to_the_database_takes_the_same_lock(tmp_path: Path) -> None:
     link.symlink_to(real)
     first, second = open_store(f"sqlite:///{real}"), open_store(f"sqlite:///{link}")
     first.upgrade()
-    with first.sole_daemon(started_at=started):
-        with pytest.raises(StoreError, match=r"link\.db is in use by another daemon \(pid "):
-            second.sole_daemon(started_at=started).__enter__()
+    with (
+        first.sole_daemon(started_at=started),
+        pytest.raises(StoreError, match=r"link\.db is in use by another daemon \(pid "),
+        second.sole_daemon(started_at=started),
+    ):
+        pass
     with second.sole_daemon(started_at=started):
         pass  # free again once the first lets go
