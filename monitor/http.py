@@ -461,6 +461,8 @@ def _get(
     except _Refused as exc:
         raise FetchError(f"http: {url}: refused: {exc}", transient=False, refused=True) from exc
     except httpx.TimeoutException as exc:
+        if time.monotonic() >= give_up_at:  # the deadline, not one wait, ran out
+            raise FetchError(f"http: {url}: too slow, gave up", transient=True) from exc
         raise FetchError(f"http: {url}: timed out", transient=True) from exc
     except httpx.DecodingError as exc:
         raise FetchError(f"http: {url}: undecodable body: {exc}", transient=False) from exc
@@ -529,6 +531,8 @@ def post_webhook(
                 raise DeliveryError(f"deliver: endpoint answered {response.status_code}")
             _read_reply(response, give_up_at, deadline_s)
     except httpx.HTTPError as exc:
+        if isinstance(exc, httpx.TimeoutException) and time.monotonic() >= give_up_at:
+            raise DeliveryError(f"deliver: no complete reply within {deadline_s:g}s") from exc
         raise DeliveryError(f"deliver: {type(exc).__name__}: {exc}") from exc
 
 

@@ -607,3 +607,60 @@ def test_implausible_record_dates_are_problems(rules: Ruleset, tmp_path: Path) -
     assert [r.where for r in read[:2]] == [f"{corpus}:1", f"{corpus}:2"]  # type: ignore[union-attr]
     assert all(isinstance(r, CorpusProblem) and "out of range" in r.message for r in read[:2])
     assert read[2][1].fallback_at is None  # type: ignore[index,union-attr]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="replay (being rewritten) passes a WARC-Target-URI longer than articles.url "
+    "(2048): PostgreSQL refuses it and the whole replay stops, the good record beside it too",
+)
+@pytest.mark.parametrize("store", ["postgres"], indirect=True)  # SQLite keeps long values
+def test_an_over_long_target_uri_skips_its_record_only(
+    store: Store, rules: Ruleset, tmp_path: Path
+) -> None:
+    """A WARC response whose Target-URI is longer than a URL column is skipped with a line
+    naming it; the good record beside it is replayed (PostgreSQL refuses the long value)."""
+    page = _page(
+        "Two drones targeted Harir air base north of Erbil on Sunday, Kurdistan Region "
+        "security officials said, adding that there was no damage."
+    )
+    archive = tmp_path / "crawl.warc.gz"
+    write_warc(
+        archive,
+        [
+            ("https://news.example/" + "x" * 5000, page, "2024-01-29T08:00:00Z"),
+            (
+                "https://news.example/harir",
+                page.replace(b"Sunday", b"Monday"),
+                "2024-01-30T08:00:00Z",
+            ),
+        ],
+    )
+    result = replay([archive], store=store, rules=rules, policy=AlertPolicy(), now=NOW)
+    assert len(result.problems) == 1
+    with store.begin() as conn:
+        assert [e.base_id for e in event_store.list_events(conn)] == ["harir"]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="replay (being rewritten) takes any JSON Lines url: a javascript: one is stored "
+    "and sent as the source URL of a json alert",
+)
+def test_a_jsonl_record_whose_url_is_not_http_is_skipped(
+    store: Store, rules: Ruleset, tmp_path: Path
+) -> None:
+    """A JSON Lines record whose url is not http(s) (javascript:, data:) is skipped with a line
+    naming it, as a WARC record's is: only web pages are replayed, and alerts link them."""
+    corpus = tmp_path / "c.jsonl"
+    record = {
+        "url": "javascript:alert(1)",
+        "published": "2024-01-29T08:00:00Z",
+        "title": "Drones hit Harir",
+        "text": "Two drones targeted Harir air base north of Erbil on Sunday, officials said.",
+    }
+    corpus.write_text(json.dumps(record) + "\n")
+    result = replay([corpus], store=store, rules=rules, policy=AlertPolicy(), now=NOW)
+    assert len(result.problems) == 1
+    with store.begin() as conn:
+        assert event_store.list_events(conn) == []
