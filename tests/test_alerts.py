@@ -99,9 +99,19 @@ HOSTILE = (
     "<https://evil.example|Pentagon statement> [Pentagon statement](https://evil.example) "
     "[x]( https://evil.example ) @everyone @here @channel <@123456> <@!42> <@&987> <#555> "
     "visit evil.com, www.evil.net/x, EVIL.COM or http://10.0.0.1/x, mail x@evil.org "
+    "or evil\u3002biz, evil\uff0einfo "
     "\u202egnp.exe\n# heading\n> quote *bold* _it_ ~~s~~ `code` ||spoiler|| \\<@1> "
 )
-EVIL = ("evil.example", "evil.com", "www.evil.net", "evil.org", "10.0.0.1", "://evil")
+EVIL = (
+    "evil.example",
+    "evil.com",
+    "www.evil.net",
+    "evil.org",
+    "10.0.0.1",
+    "://evil",
+    "evil\u3002biz",
+    "evil\uff0einfo",
+)
 TRICKY_URL = "https://news.example/a|b>c)d]e<f (g)&h=1"
 TRICKY_LINK = "https://news.example/a%7Cb%3Ec%29d%5De%3Cf%20%28g%29&h=1"
 HOSTILE_EVENT = _like_sample(
@@ -160,6 +170,7 @@ def test_article_text_makes_no_link_and_no_mention(fmt: str) -> None:
     for text in _texts(fmt, message):
         shown = text.replace(f"<{link}>", "").replace(link, "")
         assert not re.search(r"@\w", shown), shown  # @everyone, @here, @channel, <@id>
+        assert not re.search(r"<[!@#]", shown), shown  # even where no markup is parsed
         for host in EVIL:
             assert host not in shown.lower().replace("\\", ""), (host, shown)
         assert "\u202e" not in shown

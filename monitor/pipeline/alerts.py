@@ -33,9 +33,11 @@ _SOURCES_SHOWN = 3  # the latest sources, in a chat message
 _URL_SAFE = "/:?#=&%+,;!$~"  # kept in a link target; the rest is percent-encoded
 _SCHEME = re.compile(r"(?i)\b([a-z][a-z0-9+.-]{0,30}):(?=/)")
 _DOMAIN = re.compile(
-    r"(?:[^\W_](?:[\w-]*[^\W_])?\.)+[^\W\d_]{2,63}\b"  # a host name: news.example
-    r"|\b\d{1,3}(?:\.\d{1,3}){3}\b"  # an IPv4 address
+    r"(?:[^\W_](?:[\w-]*[^\W_])?[.\u3002\uff0e\uff61])+[^\W\d_]{2,63}\b"  # news.example, also with 。 ．
+    r"|\b\d{1,3}(?:[.\u3002\uff0e\uff61]\d{1,3}){3}\b"  # an IPv4 address
 )
+_DOTS = re.compile("[.\u3002\uff0e\uff61]")
+_MENTION_OPENING = re.compile(r"<(?=[!@#])")
 _DISCORD_MARKUP = re.compile(r"[\\*_~`|<>\[\]()#]")
 # Control and format characters: bidi overrides reorder what a reader sees, zero-width ones
 # hide words. Article text loses them before anything else is done to it.
@@ -244,10 +246,13 @@ def _clip(text: object, limit: int, *, flatten: bool = True) -> str:
 
 def _defused(text: str) -> str:
     """Article text that no chat service turns into a link or a mention: ``scheme://`` becomes
-    ``scheme[:]//``, a domain's dots ``[.]``, ``@name`` gets a zero-width space after the
-    ``@``, and ``](`` one inside, which undoes a markdown link."""
+    ``scheme[:]//``, a domain's dots (ideographic and full-width ones too) ``[.]``, ``@name``
+    and ``<!``, ``<@``, ``<#`` (Slack's and Discord's mention openings) get a zero-width space
+    after their first character, and ``](`` one inside, which undoes a markdown link. Shown
+    even where no markup is parsed (Slack's header, Teams), so no body carries a mention."""
     text = _SCHEME.sub(r"\1[:]", text)
-    text = _DOMAIN.sub(lambda m: m.group(0).replace(".", "[.]"), text)
+    text = _DOMAIN.sub(lambda m: _DOTS.sub("[.]", m.group(0)), text)
+    text = _MENTION_OPENING.sub("<\u200b", text)
     return text.replace("@", "@\u200b").replace("](", "]\u200b(")
 
 
