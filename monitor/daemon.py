@@ -115,6 +115,7 @@ class _Daemon:
                     error=f"{type(exc).__name__}: {exc}",
                     now=_now(),
                     retry_after_s=feed.interval_s,
+                    holder=feed.leased_by,
                 )
             return
         self.metrics.polls.labels(

@@ -179,7 +179,9 @@ def _poll_failed(feed: FeedState, store: Store, now: datetime, exc: Exception) -
     if isinstance(exc, FetchError) and exc.retry_after_s is not None:
         delay = max(delay, min(exc.retry_after_s, MAX_BACKOFF_S))
     with store.begin() as conn:
-        feed_store.record_failure(conn, feed.id, error=str(exc), now=now, retry_after_s=delay)
+        feed_store.record_failure(
+            conn, feed.id, error=str(exc), now=now, retry_after_s=delay, holder=feed.leased_by
+        )
     log.warning(
         "feed_fetch_failed",
         error=str(exc),

@@ -102,6 +102,26 @@ def test_failures_back_off_and_retry_after_is_honoured(
     assert (second.next_check_at - NOW).total_seconds() >= 3600
 
 
+def test_a_poll_failing_after_its_lease_was_given_back_records_nothing(
+    store: Store, feed: feed_store.FeedState
+) -> None:
+    """A daemon stopping gives its feeds back (due at once); a poll it cut short that fails
+    afterwards (its client closed under it) leaves the feed due, not backing off."""
+    with store.begin() as conn:
+        claimed = feed_store.claim_feed(conn, feed.id, replica="r1", now=NOW, lease_s=70)
+    assert claimed is not None
+    with store.begin() as conn:
+        feed_store.release_feeds(conn, replica="r1", now=NOW)
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        raise httpx.ReadError("Bad file descriptor")
+
+    with make_client(transport=httpx.MockTransport(handler)) as client:
+        refresh_feed(claimed, client=client, store=store, now=NOW, http=HTTP)
+    after = _state(store)
+    assert (after.error_count, after.last_error, after.next_check_at) == (0, None, NOW)
+
+
 def test_not_a_feed_is_an_error_on_that_feed(store: Store, feed: feed_store.FeedState) -> None:
     """An HTML page where the feed should be is recorded as that feed's error."""
     page = httpx.Response(

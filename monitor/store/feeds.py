@@ -150,11 +150,23 @@ def record_success(
 
 
 def record_failure(
-    conn: Connection, feed_id: int, *, error: str, now: datetime, retry_after_s: float
+    conn: Connection,
+    feed_id: int,
+    *,
+    error: str,
+    now: datetime,
+    retry_after_s: float,
+    holder: str | None = None,
 ) -> None:
+    """A poll that failed: the feed backs off. With ``holder`` (the replica that claimed the
+    poll), only while that replica still holds the feed: a poll cut short by its daemon's stop
+    (whose leases were given back) or outlived by its lease is no failure of the feed's."""
+    held = _feeds.c.id == feed_id
+    if holder is not None:
+        held &= _feeds.c.leased_by == holder
     conn.execute(
         update(_feeds)
-        .where(_feeds.c.id == feed_id)
+        .where(held)
         .values(
             error_count=_feeds.c.error_count + 1,
             leased_by=None,
