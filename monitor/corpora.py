@@ -28,6 +28,7 @@ from warcio.recordloader import ArcWarcRecord, ArcWarcRecordLoader
 from monitor.errors import CorpusError
 from monitor.locations import (
     UnreadableInput,
+    file_name,
     find_files,
     has_glob,
     is_remote,
@@ -82,7 +83,7 @@ class Input:
     @property
     def name(self) -> str:
         """The file's name, without its directory."""
-        return posixpath.basename(self.path)
+        return file_name(self.path)
 
     @property
     def display(self) -> str:
@@ -134,7 +135,12 @@ def _inputs_at(location: str) -> list[Input]:
     """The inputs at one location: a file, a directory or a glob, local or remote."""
     path = Path(location)
     if is_remote(location) or (has_glob(location) and not path.exists()):
-        files = find_files(location)  # UnreadableInput (a CorpusError) when there is none
+        try:
+            files = find_files(location)
+        except UnreadableInput as exc:  # a CorpusError: missing, refused, no match...
+            if not exc.transient or has_glob(location) or _kind(location) is None:
+                raise
+            files = [(location, 0)]  # ... or failing for now: read (and named) in its turn
         return _of_kinds(files, location, named=[file for file, _ in files] == [location])
     if path.is_dir():
         files = [(str(p), p.stat().st_size) for p in sorted(path.rglob("*")) if p.is_file()]
@@ -151,7 +157,7 @@ def _of_kinds(files: list[tuple[str, int]], location: str, *, named: bool) -> li
     inputs: list[Input] = []
     for file, size in files:
         kind = _kind(file)
-        if posixpath.basename(file) == MANIFEST or kind is None:
+        if file_name(file) == MANIFEST or kind is None:
             continue
         manifest = posixpath.join(posixpath.dirname(file), MANIFEST)
         has_manifest = kind in {"text", "page"} and manifest in present and not named
@@ -186,8 +192,8 @@ def _listed(location: str, prefix: str | None) -> list[Input]:
 
 
 def _sized(inputs: list[Input]) -> list[Input]:
-    """``inputs`` with the sizes of remote files not yet known asked for, several at once."""
-    unknown = [n for n, source in enumerate(inputs) if not source.size and is_remote(source.path)]
+    """``inputs`` with the sizes not yet known (of listed files) asked for, several at once."""
+    unknown = [n for n, source in enumerate(inputs) if not source.size]
     found = sizes([inputs[n].path for n in unknown])
     sized = list(inputs)
     for n, size in zip(unknown, found, strict=True):
@@ -196,7 +202,7 @@ def _sized(inputs: list[Input]) -> list[Input]:
 
 
 def _kind(file: str) -> str | None:
-    name = posixpath.basename(file).lower()
+    name = file_name(file).lower()
     return (
         "text"
         if name.endswith(TEXT_SUFFIXES)

@@ -19,19 +19,21 @@ from __future__ import annotations
 import gzip
 import io
 import os
+import posixpath
 import zlib
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from functools import lru_cache, partial
 from typing import Any, BinaryIO, TypeVar
+from urllib.parse import urlsplit
 
 import fsspec
 import structlog
 from fsspec.core import strip_protocol
 from fsspec.utils import get_protocol
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
-from tenacity.wait import wait_exponential_jitter
+from tenacity.wait import wait_random_exponential
 
 from monitor.errors import CorpusError
 from monitor.urls import mask_url
@@ -40,7 +42,8 @@ log = structlog.get_logger()
 
 REMOTE = ("s3://", "http://", "https://")
 ATTEMPTS = 5  # tries of each remote call before its file is given up
-FIRST_WAIT_S = 1.0  # then doubled at each retry (with as much jitter), up to MAX_WAIT_S
+FIRST_WAIT_S = 1.0  # the longest first wait, doubled at each retry up to MAX_WAIT_S (a
+# random part of it is waited: "full jitter", so that many workers do not retry in step)
 MAX_WAIT_S = 30.0
 BLOCK_BYTES = 8 << 20  # one ranged request of a remote file; one block is held per open file
 _SIZE_LOOKUPS = 16  # remote sizes asked for at once (a listing holds hundreds of files)
@@ -53,9 +56,10 @@ T = TypeVar("T")
 class UnreadableInput(CorpusError):
     """A location that could not be read (after retries where the failure could pass)."""
 
-    def __init__(self, location: str, why: str) -> None:
+    def __init__(self, location: str, why: str, *, transient: bool = False) -> None:
         super().__init__(f"replay: {shown(location)}: cannot read: {why}")
         self.why = f"cannot read: {why}"
+        self.transient = transient  # it failed in a way that may pass (after its retries)
 
 
 def is_remote(location: str) -> bool:
@@ -67,6 +71,13 @@ def shown(location: str) -> str:
     return mask_url(location) if is_remote(location) else location
 
 
+def file_name(location: str) -> str:
+    """The name of the file at ``location``, without its directory (or a URL's query)."""
+    if location.startswith(("http://", "https://")):
+        location = urlsplit(location).path
+    return posixpath.basename(location)
+
+
 def has_glob(location: str) -> bool:
     """A glob on a local path or S3 (``?`` in an HTTP URL starts its query)."""
     return not location.startswith(("http://", "https://")) and any(c in location for c in "*?[")
@@ -76,7 +87,11 @@ def open_location(location: str, size: int | None = None) -> BinaryIO:
     """``location`` opened for reading (buffered, seekable), each read retried and resumed;
     ``size`` (when known) spares a request for it."""
     fs, path = _filesystem(location)
-    options = {"size": size} if size and is_remote(location) else {}
+    options = (
+        {"size": size or None, "block_size": BLOCK_BYTES, "cache_type": "readahead"}
+        if is_remote(location)
+        else {}
+    )
     handle = _retried(lambda: fs.open(path, "rb", **options), location)
     return io.BufferedReader(_RetriedReads(handle, location), buffer_size=_READ_BYTES)
 
@@ -102,8 +117,8 @@ def find_files(location: str) -> list[tuple[str, int]]:
 
 
 def sizes(locations: list[str]) -> list[int]:
-    """The size of each remote file, asked for several at once; 0 where it cannot be had now
-    (reading the file retries and reports it)."""
+    """The size of each file, asked for several at once; 0 where it cannot be had now (reading
+    the file retries and reports it)."""
 
     def size(location: str) -> int:
         fs, path = _filesystem(location)
@@ -165,7 +180,6 @@ def _filesystem_for(protocol: str, aws: tuple[tuple[str, str], ...], pid: int) -
         return fsspec.filesystem(
             "s3",
             anon=_anonymous(),
-            default_block_size=BLOCK_BYTES,
             config_kwargs={"retries": {"mode": "standard"}},
             skip_instance_cache=True,
         )
@@ -174,8 +188,6 @@ def _filesystem_for(protocol: str, aws: tuple[tuple[str, str], ...], pid: int) -
 
         return fsspec.filesystem(
             "http",
-            block_size=BLOCK_BYTES,
-            cache_type="readahead",
             client_kwargs={"timeout": aiohttp.ClientTimeout(total=None, **_SOCKET_TIMEOUTS_S)},
             skip_instance_cache=True,
         )
@@ -236,7 +248,7 @@ def _retried(call: Callable[[], T], location: str, *, at: int | None = None) -> 
     it still fails (``at``: the byte a read started at, for the message)."""
     retrying = Retrying(
         stop=stop_after_attempt(ATTEMPTS),
-        wait=wait_exponential_jitter(initial=FIRST_WAIT_S, max=MAX_WAIT_S, jitter=FIRST_WAIT_S),
+        wait=wait_random_exponential(multiplier=FIRST_WAIT_S, max=MAX_WAIT_S),  # full jitter
         retry=retry_if_exception(_is_transient),
         before_sleep=lambda state: _log_retry(state, location),
         reraise=True,
@@ -245,9 +257,10 @@ def _retried(call: Callable[[], T], location: str, *, at: int | None = None) -> 
         return retrying(call)
     except Exception as exc:  # fsspec's backends raise what their libraries raise
         why = _why(exc) + (f" at byte {at}" if at else "")
-        if _is_transient(exc):
+        transient = _is_transient(exc)
+        if transient:
             why += f" (after {ATTEMPTS} tries)"
-        raise UnreadableInput(location, why) from exc
+        raise UnreadableInput(location, why, transient=transient) from exc
 
 
 def _log_retry(state: RetryCallState, location: str) -> None:

@@ -549,7 +549,9 @@ def test_an_overlong_json_line_is_skipped_without_being_held(
     (tmp_path / "big.txt").write_text("date 2024-01-29 " + "y" * 3000)
     tracemalloc.start()
     try:
-        read = [r for _, r in read_records(list_inputs([corpus, tmp_path / "big.txt"]).inputs, now=NOW)]
+        read = [
+            r for _, r in read_records(list_inputs([corpus, tmp_path / "big.txt"]).inputs, now=NOW)
+        ]
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
