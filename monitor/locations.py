@@ -207,7 +207,8 @@ def _anonymous() -> bool:
 
 
 class _RetriedReads(io.RawIOBase):
-    """A remote file's reads, each retried from the byte it started at."""
+    """A file's reads, each retried from the byte it started at (a remote file's block cache
+    seeks without a request: only the read that fetches a block costs one)."""
 
     def __init__(self, handle: Any, location: str) -> None:
         super().__init__()

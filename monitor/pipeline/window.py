@@ -33,9 +33,6 @@ class Window:
     first: date | None = None
     last: date | None = None
 
-    def __str__(self) -> str:
-        return f"{self.first or '...'} to {self.last or '...'}"
-
 
 def outside_window(article: Article, window: Window, where: str) -> Rejected | None:
     """Why ``article`` is not kept by ``window`` (undated, or published outside it), or None."""
