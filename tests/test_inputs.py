@@ -15,10 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner
 
 import monitor.locations
-from monitor.cli import cli
 from monitor.corpora import list_inputs
 from monitor.errors import CorpusError
 from monitor.pipeline.rules import Ruleset
@@ -28,8 +26,9 @@ from monitor.replay import ReplayResult, replay
 from monitor.store import events as event_store
 from monitor.store import open_store
 from tests.archives import write_warc
-from tests.conftest import ROOT, SEEDS
+from tests.conftest import SEEDS
 from tests.loopback import Site, serve
+from tests.test_cli import _run
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 SEED_DAYS = {  # the seeds' days (their date token or manifest); the last has none
@@ -146,7 +145,11 @@ def _bucket(objects: dict[str, bytes], *, public: bool = False) -> str:
     return name
 
 
-@pytest.mark.parametrize("variable", ["AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3"])
+@pytest.mark.parametrize(
+    ("variable", "credentials"),
+    [("AWS_ENDPOINT_URL", True), ("AWS_ENDPOINT_URL_S3", True), ("AWS_ENDPOINT_URL", False)],
+    ids=["endpoint", "s3-endpoint", "anonymous"],
+)
 def test_a_warc_on_s3_gives_the_events_of_the_local_file(
     aws: str,
     crawl: Path,
@@ -155,34 +158,29 @@ def test_a_warc_on_s3_gives_the_events_of_the_local_file(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     variable: str,
+    credentials: bool,
 ) -> None:
     """The same WARC read from S3 (the endpoint named as the AWS SDKs read it) gives the same
-    events as the local file."""
-    bucket = _bucket({"news/crawl.warc.gz": crawl.read_bytes()})
+    events as the local file: with a key pair, or with none at all from a public bucket, read
+    anonymously."""
+    bucket = _bucket({"news/crawl.warc.gz": crawl.read_bytes()}, public=not credentials)
     monkeypatch.delenv("AWS_ENDPOINT_URL")
     monkeypatch.setenv(variable, aws)
+    if not credentials:
+        monkeypatch.delenv("AWS_ACCESS_KEY_ID")
+        monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
     result, events = _events(tmp_path, rules, f"s3://{bucket}/news/crawl.warc.gz")
     assert result.problems == []
     assert events == local_events
 
 
-def test_a_public_bucket_is_read_without_credentials(
-    aws: str,
-    crawl: Path,
-    local_events: list[Any],
-    rules: Ruleset,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
+def test_a_private_object_read_without_credentials_is_one_line(
+    aws: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """With no credentials at all, S3 is read anonymously, as public buckets allow; a private
-    object is then refused, in one line."""
-    public = _bucket({"crawl.warc.gz": crawl.read_bytes()}, public=True)
-    private = _bucket({"crawl.warc.gz": crawl.read_bytes()})
+    """Anonymous access to a private object is refused, in one line naming it."""
+    private = _bucket({"crawl.warc.gz": b"WARC/1.0"})
     monkeypatch.delenv("AWS_ACCESS_KEY_ID")
     monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
-    result, events = _events(tmp_path, rules, f"s3://{public}/crawl.warc.gz")
-    assert result.problems == []
-    assert events == local_events
     with pytest.raises(CorpusError, match=r"crawl.warc.gz: cannot read: access denied$"):
         list_inputs([f"s3://{private}/crawl.warc.gz"])
 
@@ -295,20 +293,6 @@ def test_a_missing_url_named_on_the_command_line_is_one_line(config: Path) -> No
 
 
 # -- listings and the window ---------------------------------------------------------------
-
-
-@pytest.fixture
-def config(tmp_path: Path) -> Path:
-    """The shipped config with its store in a temporary directory."""
-    text = (ROOT / "config.yaml").read_text()
-    path = tmp_path / "config.yaml"
-    path.write_text(text.replace("sqlite:///var/monitor.db", f"sqlite:///{tmp_path / 'm.db'}"))
-    return path
-
-
-def _run(config: Path, *args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, ["--config", str(config), "--log-level", "error", *args])
-    return result.exit_code, result.stdout, result.stderr
 
 
 def test_a_listing_needs_a_prefix(config: Path, tmp_path: Path) -> None:
