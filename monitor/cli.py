@@ -34,6 +34,7 @@ from monitor.store import events as event_store
 from monitor.store import outbox as outbox_store
 
 if TYPE_CHECKING:
+    from monitor.pipeline.window import Window
     from monitor.replay import ReplayResult
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -145,10 +146,49 @@ _PROGRESS = click.option(
     default=None,
     help="Show pages/s, events found and the time left. Default: when stderr is a terminal.",
 )
+_INPUT_OPTIONS = (
+    click.argument("paths", nargs=-1, required=True, metavar="PATH|URL..."),
+    click.option(
+        "--prefix",
+        metavar="URL",
+        help="The root the paths of listing files (warc.paths.gz) are under, e.g. "
+        "https://data.commoncrawl.org/ or s3://commoncrawl/.",
+    ),
+    click.option(
+        "--from",
+        "first_day",
+        type=click.DateTime(["%Y-%m-%d"]),
+        help="Only articles published on or after this day (UTC); undated ones are left out.",
+    ),
+    click.option(
+        "--to",
+        "last_day",
+        type=click.DateTime(["%Y-%m-%d"]),
+        help="Only articles published on or before this day (UTC); undated ones are left out.",
+    ),
+)
+
+
+def _inputs(command: F) -> F:
+    """The corpus arguments and options shared by replay and backtest."""
+    for option in reversed(_INPUT_OPTIONS):
+        command = option(command)
+    return command
+
+
+def _window(first_day: datetime | None, last_day: datetime | None) -> Window | None:
+    """The days --from and --to keep, or None when neither is given."""
+    from monitor.pipeline.window import Window
+
+    if first_day is None and last_day is None:
+        return None
+    if first_day and last_day and first_day > last_day:
+        raise click.BadParameter("--from is after --to", param_hint="--from")
+    return Window(first_day.date() if first_day else None, last_day.date() if last_day else None)
 
 
 @cli.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@_inputs
 @click.option("--send-alerts", is_flag=True, help="Deliver the alerts to the configured webhooks.")
 @click.option(
     "--retry-for",
@@ -164,7 +204,10 @@ _PROGRESS = click.option(
 @_reports_errors
 def replay(
     obj: _Context,
-    paths: tuple[Path, ...],
+    paths: tuple[str, ...],
+    prefix: str | None,
+    first_day: datetime | None,
+    last_day: datetime | None,
     send_alerts: bool,
     retry_for: str,
     database: str | None,
@@ -175,8 +218,13 @@ def replay(
 
     PATHS are directories (searched recursively) and files, mixed freely: seed-style .txt
     articles (with an optional manifest.jsonl in their directory), .html pages, JSON Lines
-    files of {url, published, title, text|html}, and WARC files (.warc, .warc.gz) of HTML
-    responses. Pages that cannot name a tracked base are counted and left unread, as in the
+    files of {url, published, title, text|html}, WARC files (.warc, .warc.gz) of HTML
+    responses, and listing files of WARC paths (Common Crawl's warc.paths.gz, under --prefix).
+    Each may be local, s3://BUCKET/KEY (AWS credentials and AWS_ENDPOINT_URL as the AWS CLI
+    reads them; anonymous without any) or https://, and a local or S3 one a glob. A file that
+    cannot be fetched after retries is named at the end; the others are replayed. --from and
+    --to keep the articles published in those days, and skip the CC-NEWS files whose names date
+    them outside. Pages that cannot name a tracked base are counted and left unread, as in the
     daemon. Alerts are recorded, and sent only with --send-alerts: every one due, in order of
     detection, a failed one retried on the alerts.retry schedule for up to --retry-for; what
     is still pending then is named with its last error, for `monitor run` to deliver.
@@ -187,6 +235,8 @@ def replay(
     Example:
         monitor replay tests/corpus/seeds
         monitor replay --database sqlite:///backtest.db crawl/*.warc.gz archive.jsonl
+        monitor replay --prefix s3://commoncrawl/ --from 2024-01-01 --to 2024-01-31 \
+            s3://commoncrawl/crawl-data/CC-NEWS/2024/01/warc.paths.gz
     """
     from monitor.replay import replay as run_replay
 
@@ -204,6 +254,8 @@ def replay(
             now=_now(),
             workers=workers,
             progress=display,
+            prefix=prefix,
+            window=_window(first_day, last_day),
         )
     _echo_skipped(result)
     click.echo(
@@ -262,7 +314,7 @@ def _duration_or_zero(value: str, option: str) -> float:
 
 
 @cli.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@_inputs
 @click.option(
     "--gold",
     "gold_path",
@@ -297,7 +349,10 @@ def _duration_or_zero(value: str, option: str) -> float:
 @_reports_errors
 def backtest(
     obj: _Context,
-    paths: tuple[Path, ...],
+    paths: tuple[str, ...],
+    prefix: str | None,
+    first_day: datetime | None,
+    last_day: datetime | None,
     gold_path: Path | None,
     as_json: bool,
     html_path: Path | None,
@@ -340,6 +395,8 @@ def backtest(
             detect=detect_naive if extractor == "naive" else detect_events,
             workers=workers,
             progress=display,
+            prefix=prefix,
+            window=_window(first_day, last_day),
         )
     seconds = time.monotonic() - started
     replayed = result.replayed
@@ -452,7 +509,7 @@ def _article_to_explain(sources: Sequence[str], record: str | None, *, timeout_s
             raise click.ClickException(f"{sources[0]}: no article text ({found.reason})")
         return found
     records = []
-    for _, item in read_records(list_inputs([Path(s) for s in sources]), now=_now()):
+    for _, item in read_records(list_inputs(sources).inputs, now=_now()):
         if isinstance(item, CorpusProblem):
             continue
         where, read = item
@@ -475,7 +532,7 @@ def _article_to_explain(sources: Sequence[str], record: str | None, *, timeout_s
     return read
 
 
-def _echo_figures(summary: dict[str, Any], paths: Sequence[Path]) -> None:
+def _echo_figures(summary: dict[str, Any], paths: Sequence[str]) -> None:
     click.echo(
         f"precision {summary['precision']:.3f}  recall {summary['recall']:.3f}  "
         f"F1 {summary['f1']:.3f}  duplicates {summary['duplicates']}"
@@ -527,6 +584,15 @@ def _echo_skipped(result: ReplayResult) -> None:
         click.echo(f"skipped {count} records: {reason}", err=True)
     if result.unread:
         click.echo(f"{result.unread} records unread: they cannot name a tracked base", err=True)
+    if result.files_outside:
+        click.echo(
+            f"skipped {result.files_outside} CC-NEWS files unread: their names date their crawl "
+            "outside --from/--to",
+            err=True,
+        )
+    if result.unread_files:
+        names = ", ".join(result.unread_files)
+        click.echo(f"could not read {len(result.unread_files)} files: {names}", err=True)
 
 
 def _write(path: Path, text: str) -> None:

@@ -2,7 +2,10 @@
 
 Inputs, mixed freely: directories, searched recursively (of seed-style ``.txt`` files with an
 optional ``manifest.jsonl`` giving ``file``, ``url``, ``published``, ``title``; of ``.html``
-pages; of JSON Lines and WARC files), or such files named directly. A JSON Lines row is
+pages; of JSON Lines and WARC files), such files named directly, globs, and Common Crawl
+listing files (``warc.paths.gz``: one path a line, under a ``--prefix``). Each may be local, on
+S3 or on an HTTP(S) server (``monitor.locations``); every one is opened by ``open_input``, and
+one that cannot be read is a ``CorpusProblem`` naming it, and reading goes on. A JSON Lines row is
 ``{url, published, title, text}``, or has ``html`` instead of ``text``. A WARC file's HTTP
 response records holding HTML are pages dated by their WARC-Date unless the page gives its own
 date. Nothing is held but the record in hand; a record that cannot be read is a
@@ -12,8 +15,9 @@ date. Nothing is held but the record in hand; a record that cannot be read is a
 from __future__ import annotations
 
 import json
+import posixpath
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -22,15 +26,28 @@ from warcio.archiveiterator import WARCIterator
 from warcio.recordloader import ArcWarcRecord, ArcWarcRecordLoader
 
 from monitor.errors import CorpusError
+from monitor.locations import (
+    UnreadableInput,
+    file_name,
+    find_files,
+    has_glob,
+    is_remote,
+    open_location,
+    read_listing,
+    shown,
+    sizes,
+)
 from monitor.pipeline.corpus import parse_json_article, parse_published, parse_text_article
 from monitor.pipeline.dates import plausible_published
 from monitor.pipeline.score import GoldEvent, gold_events
+from monitor.pipeline.window import Window, crawl_may_hold
 from monitor.records import Article, Rejected
 
 MANIFEST = "manifest.jsonl"
 TEXT_SUFFIXES = (".txt", ".text")
 PAGE_SUFFIXES = (".html", ".htm")
 WARC_SUFFIXES = (".warc", ".warc.gz")
+LISTING_SUFFIXES = (".paths", ".paths.gz")  # Common Crawl's warc.paths.gz and the like
 MAX_PAGE_BYTES = 20_000_000  # larger "pages" (or texts, or JSON Lines rows) are not news articles
 
 
@@ -40,6 +57,7 @@ class CorpusProblem:
 
     where: str  # "path:line"
     message: str
+    unread_file: bool = False  # the whole file (or its rest, from a byte on) could not be read
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,44 +75,135 @@ class Page:
 class Input:
     """One file to read, of a known kind."""
 
-    path: Path
+    path: str  # a local path, or an s3:// or http(s):// URL
     kind: str  # "text", "page", "jsonl", "warc"
-    size: int
-    manifest: Path | None = None  # a text or page file's directory manifest
+    size: int  # 0 when not known
+    manifest: str | None = None  # a text or page file's directory manifest
+
+    @property
+    def name(self) -> str:
+        """The file's name, without its directory."""
+        return file_name(self.path)
+
+    @property
+    def display(self) -> str:
+        """The file in messages (a URL's query values masked)."""
+        return shown(self.path)
+
+    @property
+    def uri(self) -> str:
+        """How an article of this file is cited when it gives no URL of its own."""
+        return self.display if is_remote(self.path) else Path(self.path).resolve().as_uri()
 
 
-def list_inputs(paths: Sequence[Path]) -> list[Input]:
-    """The files to read, directories expanded (sorted); CorpusError naming a path that is
-    missing, of no known kind, or a directory with nothing to read."""
+@dataclass(frozen=True, slots=True)
+class Listed:
+    """The files a replay reads, and how many its window skipped by their names."""
+
+    inputs: list[Input]
+    outside: int  # CC-NEWS files crawled too early or too late for the window
+
+
+def open_input(source: Input) -> BinaryIO:
+    """``source`` opened for reading, wherever it is: the one way every reader opens a file.
+    Remote reads are retried and resumed; UnreadableInput when one still fails."""
+    return open_location(source.path, source.size or None)
+
+
+def list_inputs(
+    locations: Sequence[str | Path], *, prefix: str | None = None, window: Window | None = None
+) -> Listed:
+    """The files to read (directories, globs and listings expanded, in the order given), less
+    the CC-NEWS files whose names date them outside ``window``. CorpusError naming a location
+    that is missing, of no known kind, a directory with nothing to read, or a listing without
+    ``prefix`` (its entries are relative to it)."""
+    named = [str(location) for location in locations]
+    if prefix is not None and not any(_is_listing(location) for location in named):
+        raise CorpusError("replay: --prefix is for listing files (warc.paths.gz): none was given")
+    found: list[Input] = []
+    for location in named:
+        found += _listed(location, prefix) if _is_listing(location) else _inputs_at(location)
+    kept = [source for source in found if crawl_may_hold(source.name, window or Window())]
+    return Listed(_sized(kept), len(found) - len(kept))
+
+
+def _is_listing(location: str) -> bool:
+    return location.lower().endswith(LISTING_SUFFIXES)
+
+
+def _inputs_at(location: str) -> list[Input]:
+    """The inputs at one location: a file, a directory or a glob, local or remote."""
+    path = Path(location)
+    if is_remote(location) or (has_glob(location) and not path.exists()):
+        try:
+            files = find_files(location)
+        except UnreadableInput as exc:  # a CorpusError: missing, refused, no match...
+            if not exc.transient or has_glob(location) or _kind(location) is None:
+                raise
+            files = [(location, 0)]  # ... or failing for now: read (and named) in its turn
+        return _of_kinds(files, location, named=[file for file, _ in files] == [location])
+    if path.is_dir():
+        files = [(str(p), p.stat().st_size) for p in sorted(path.rglob("*")) if p.is_file()]
+        return _of_kinds(files, location, named=False)
+    if path.is_file():
+        return _of_kinds([(location, path.stat().st_size)], location, named=True)
+    raise CorpusError(f"replay: {location}: no such file or directory")
+
+
+def _of_kinds(files: list[tuple[str, int]], location: str, *, named: bool) -> list[Input]:
+    """The files of known kinds, each text or page file with its directory's manifest (when
+    ``files`` hold one). A file ``named`` by itself must be of a known kind."""
+    present = {file for file, _ in files}
     inputs: list[Input] = []
-    for path in paths:
-        if path.is_dir():
-            found = [
-                _input(p, p.parent / MANIFEST if (p.parent / MANIFEST).is_file() else None)
-                for p in sorted(path.rglob("*"))
-                if p.is_file() and p.name != MANIFEST
-            ]
-            if not any(found):
-                raise CorpusError(
-                    f"replay: {path}: no .txt, .html, .jsonl or .warc files in this directory"
-                )
-            inputs += [i for i in found if i is not None]
-        elif path.is_file():
-            found_file = _input(path, None)
-            if found_file is None:
-                raise CorpusError(
-                    f"replay: {path}: unsupported file type (use .txt, .html, .jsonl, .warc, "
-                    ".warc.gz or a directory)"
-                )
-            inputs.append(found_file)
-        else:
-            raise CorpusError(f"replay: {path}: no such file or directory")
+    for file, size in files:
+        kind = _kind(file)
+        if file_name(file) == MANIFEST or kind is None:
+            continue
+        manifest = posixpath.join(posixpath.dirname(file), MANIFEST)
+        has_manifest = kind in {"text", "page"} and manifest in present and not named
+        inputs.append(Input(file, kind, size, manifest if has_manifest else None))
+    if inputs:
+        return inputs
+    if named:
+        raise CorpusError(
+            f"replay: {shown(location)}: unsupported file type (use .txt, .html, .jsonl, .warc, "
+            ".warc.gz, a listing (warc.paths.gz) or a directory)"
+        )
+    raise CorpusError(
+        f"replay: {shown(location)}: no .txt, .html, .jsonl or .warc files in this directory"
+    )
+
+
+def _listed(location: str, prefix: str | None) -> list[Input]:
+    """The files a listing names, each under ``prefix`` (their sizes not yet known)."""
+    if prefix is None:
+        raise CorpusError(
+            f"replay: {shown(location)}: a listing names files relative to a root: give it as "
+            "--prefix (https://data.commoncrawl.org/ or s3://commoncrawl/ for Common Crawl)"
+        )
+    inputs: list[Input] = []
+    for number, entry in read_listing(location):
+        file = f"{prefix.rstrip('/')}/{entry.lstrip('/')}"
+        kind = _kind(file)
+        if kind is None:
+            raise CorpusError(f"replay: {shown(location)}:{number}: unsupported file type")
+        inputs.append(Input(file, kind, 0))
     return inputs
 
 
-def _input(path: Path, manifest: Path | None) -> Input | None:
-    name = path.name.lower()
-    kind = (
+def _sized(inputs: list[Input]) -> list[Input]:
+    """``inputs`` with the sizes not yet known (of listed files) asked for, several at once."""
+    unknown = [n for n, source in enumerate(inputs) if not source.size]
+    found = sizes([inputs[n].path for n in unknown])
+    sized = list(inputs)
+    for n, size in zip(unknown, found, strict=True):
+        sized[n] = replace(inputs[n], size=size)
+    return sized
+
+
+def _kind(file: str) -> str | None:
+    name = file_name(file).lower()
+    return (
         "text"
         if name.endswith(TEXT_SUFFIXES)
         else "page"
@@ -105,9 +214,6 @@ def _input(path: Path, manifest: Path | None) -> Input | None:
         if name.endswith(WARC_SUFFIXES)
         else None
     )
-    if kind is None:
-        return None
-    return Input(path, kind, path.stat().st_size, manifest if kind in {"text", "page"} else None)
 
 
 Record = tuple[str, Article | Page | Rejected]  # where, and what was read there
@@ -119,7 +225,7 @@ def read_records(
     """Every record of the inputs, or the problem reading it, with the input bytes read so
     far; a date after ``now`` (by more than a day) or before 1990 is no date."""
     offset = 0
-    manifests: dict[Path, dict[str, dict[str, Any]]] = {}
+    manifests: dict[str, dict[str, dict[str, Any]]] = {}
     for source in inputs:
         meta: dict[str, Any] = {}
         if source.manifest is not None:
@@ -127,48 +233,58 @@ def read_records(
                 manifests[source.manifest] = {}
                 for problem in _read_manifest(source.manifest, manifests[source.manifest]):
                     yield offset, problem
-            meta = manifests[source.manifest].get(source.path.name, {})
+            meta = manifests[source.manifest].get(source.name, {})
         records: Iterator[tuple[int, Record | CorpusProblem]]
         if source.kind == "jsonl":
-            records = _read_jsonl(source.path, now)
+            records = _jsonl_records(source, now)
         elif source.kind == "warc":
-            records = _read_warc(source.path, now)
+            records = _read_warc(source, now)
         else:
             records = _read_file(source, meta, now)
-        for position, record in records:
-            yield offset + position, record
+        try:
+            for position, record in records:
+                yield offset + position, record
+        except UnreadableInput as exc:  # what was read of it stays read; the next file is next
+            yield offset + source.size, CorpusProblem(source.display, exc.why, unread_file=True)
         offset += source.size
 
 
-def _read_manifest(path: Path, manifest: dict[str, dict[str, Any]]) -> Iterator[CorpusProblem]:
+def _read_manifest(location: str, manifest: dict[str, dict[str, Any]]) -> Iterator[CorpusProblem]:
     """Fill ``manifest`` (file name -> row) from a directory's manifest; its bad rows."""
-    for _, (where, row) in _json_rows(path):
-        if isinstance(row, CorpusProblem):
-            yield row
-        elif not isinstance(row.get("file"), str):
-            yield CorpusProblem(where, 'manifest row has no "file"')
-        else:
-            manifest[row["file"]] = row
+    try:
+        for _, (where, row) in _json_rows(Input(location, "jsonl", 0)):
+            if isinstance(row, CorpusProblem):
+                yield row
+            elif not isinstance(row.get("file"), str):
+                yield CorpusProblem(where, 'manifest row has no "file"')
+            else:
+                manifest[row["file"]] = row
+    except UnreadableInput as exc:
+        yield CorpusProblem(shown(location), exc.why, unread_file=True)
 
 
 def _read_file(
     source: Input, meta: dict[str, Any], now: datetime
 ) -> Iterator[tuple[int, Record | CorpusProblem]]:
     """A seed-style text file or an HTML page, with its manifest row (if any)."""
-    path, where = source.path, str(source.path)
+    where = source.display
     if source.size > MAX_PAGE_BYTES:
         yield source.size, (where, _too_large(where))
         return
     try:
-        raw = path.read_bytes()
         published = _published(meta.get("published"), now)
-        url = _text_field(meta, "url") or path.resolve().as_uri()
+        url = _text_field(meta, "url") or source.uri
         title = _text_field(meta, "title")
-    except OSError as exc:
-        yield source.size, CorpusProblem(where, f"cannot read: {exc.strerror}")
-        return
     except ValueError as exc:
-        yield source.size, CorpusProblem(f"{source.manifest} ({path.name})", str(exc))
+        yield (
+            source.size,
+            CorpusProblem(f"{shown(source.manifest or '')} ({source.name})", str(exc)),
+        )
+        return
+    with open_input(source) as handle:
+        raw = handle.read(MAX_PAGE_BYTES + 1)
+    if len(raw) > MAX_PAGE_BYTES:  # a remote file of a size not known before
+        yield source.size, (where, _too_large(where))
         return
     if source.kind == "page":
         yield source.size, (where, Page(raw, url, published, None, title))
@@ -193,16 +309,12 @@ class _WarcRecords(WARCIterator):  # type: ignore[misc]  # warcio is untyped
     INC_RECORD = ""
 
 
-def _read_warc(path: Path, now: datetime) -> Iterator[tuple[int, Record | CorpusProblem]]:
+def _read_warc(source: Input, now: datetime) -> Iterator[tuple[int, Record | CorpusProblem]]:
     """The HTML pages of a WARC file's HTTP response records. A malformed record is a problem
     naming it and its byte offset; reading goes on with the next record, found again by its
     gzip member or ``WARC/1.`` line when the record's framing (its Content-Length) is wrong."""
-    try:
-        handle = path.open("rb")
-    except OSError as exc:
-        yield 0, CorpusProblem(str(path), f"cannot read: {exc.strerror}")
-        return
-    with handle:
+    path = source.display
+    with open_input(source) as handle:
         compressed = handle.read(2) == b"\x1f\x8b"
         number, start = 0, 0
         while True:  # each start is past the last failure: this ends
@@ -216,6 +328,8 @@ def _read_warc(path: Path, now: datetime) -> Iterator[tuple[int, Record | Corpus
                     where = f"{path}#{number}"
                     try:
                         page = _warc_page(records.loader, record, where, now)
+                    except UnreadableInput:
+                        raise
                     except Exception as exc:  # noqa: BLE001 - warcio's errors on bad records vary
                         page = f"malformed ({type(exc).__name__})"
                     if isinstance(page, str):
@@ -224,6 +338,8 @@ def _read_warc(path: Path, now: datetime) -> Iterator[tuple[int, Record | Corpus
                     elif page is not None:
                         yield handle.tell(), page
                 return
+            except UnreadableInput:
+                raise
             except Exception as exc:  # noqa: BLE001 - as above, for the framing of records
                 # (not its message: ArchiveLoadFailed quotes the bytes it found)
                 failed_at, number = records.offset, number + 1
@@ -278,21 +394,14 @@ def _warc_page(
     return where, Page(body, url, None, dated)
 
 
-def _read_jsonl(path: Path, now: datetime) -> Iterator[tuple[int, Record | CorpusProblem]]:
-    try:
-        yield from _jsonl_records(path, now)
-    except CorpusError as exc:  # the file cannot be opened: the others are still read
-        yield 0, CorpusProblem(str(path), str(exc).rsplit(": ", 1)[-1])
-
-
-def _jsonl_records(path: Path, now: datetime) -> Iterator[tuple[int, Record | CorpusProblem]]:
-    for position, (where, row) in _json_rows(path):
+def _jsonl_records(source: Input, now: datetime) -> Iterator[tuple[int, Record | CorpusProblem]]:
+    for position, (where, row) in _json_rows(source):
         if isinstance(row, CorpusProblem):
             yield position, row
             continue
         try:
             published = _published(row.get("published"), now)
-            url = _text_field(row, "url") or f"{path.resolve().as_uri()}#{where.rsplit(':', 1)[-1]}"
+            url = _text_field(row, "url") or f"{source.uri}#{where.rsplit(':', 1)[-1]}"
             title = _text_field(row, "title")
             text, page = _text_field(row, "text"), _text_field(row, "html")
         except ValueError as exc:
@@ -332,18 +441,14 @@ def _text_field(row: dict[str, Any], name: str) -> str | None:
 
 
 def _json_rows(
-    path: Path,
+    source: Input,
 ) -> Iterator[tuple[int, tuple[str, dict[str, Any] | CorpusProblem]]]:
     """Each row of a JSON Lines file with the bytes read so far."""
-    try:
-        handle = path.open("rb")
-    except OSError as exc:
-        raise CorpusError(f"replay: {path}: cannot read: {exc.strerror}") from exc
     position = 0
-    with handle:
+    with open_input(source) as handle:
         for number, (size, raw) in enumerate(_bounded_lines(handle), start=1):
             position += size
-            where = f"{path}:{number}"
+            where = f"{source.display}:{number}"
             if raw is None:
                 problem = CorpusProblem(where, f"line over {MAX_PAGE_BYTES} bytes: skipped unread")
                 yield position, (where, problem)
@@ -385,11 +490,14 @@ def _bounded_lines(handle: BinaryIO) -> Iterator[tuple[int, bytes | None]]:
 def read_gold(path: Path) -> list[GoldEvent]:
     """The tracked-base events of a gold file; CorpusError naming the line of a bad row."""
     gold: list[GoldEvent] = []
-    for _, (where, row) in _json_rows(path):
-        if isinstance(row, CorpusProblem):
-            raise CorpusError(f"gold: {row.where}: {row.message}")
-        try:
-            gold += gold_events(row)
-        except (KeyError, TypeError, ValueError) as exc:
-            raise CorpusError(f"gold: {where}: not a gold document ({exc})") from exc
+    try:
+        for _, (where, row) in _json_rows(Input(str(path), "jsonl", 0)):
+            if isinstance(row, CorpusProblem):
+                raise CorpusError(f"gold: {row.where}: {row.message}")
+            try:
+                gold += gold_events(row)
+            except (KeyError, TypeError, ValueError) as exc:
+                raise CorpusError(f"gold: {where}: not a gold document ({exc})") from exc
+    except UnreadableInput as exc:
+        raise CorpusError(f"gold: {path}: {exc.why}") from exc
     return gold

@@ -38,6 +38,7 @@ from monitor.pipeline.extract import extract_article
 from monitor.pipeline.relevance import may_name_a_base
 from monitor.pipeline.rules import Ruleset
 from monitor.pipeline.score import GoldEvent, Score, score_events
+from monitor.pipeline.window import Window, outside_window
 from monitor.process import AlertPolicy, Detector, process_article
 from monitor.records import Alert, Article, Event, Rejected, Report
 from monitor.store import Store, open_store
@@ -67,9 +68,13 @@ class ReplayResult:
     skipped: Counter[str] = field(default_factory=Counter)  # "stage: reason" -> records
     problems: list[CorpusProblem] = field(default_factory=list)
     problem_count: int = 0
+    unread_files: list[str] = field(default_factory=list)  # every one, after its retries
+    files_outside: int = 0  # CC-NEWS files skipped unread: crawled outside the window
 
     def problem(self, problem: CorpusProblem) -> None:
         log.warning("corpus_record_skipped", where=problem.where, problem=problem.message)
+        if problem.unread_file:
+            self.unread_files.append(problem.where)
         self.problem_count += 1
         if len(self.problems) < MAX_PROBLEMS_KEPT:
             self.problems.append(problem)
@@ -86,7 +91,7 @@ class Progress(Protocol):
 
 
 def replay(
-    paths: Sequence[Path],
+    paths: Sequence[str | Path],
     *,
     store: Store,
     rules: Ruleset,
@@ -95,14 +100,19 @@ def replay(
     detect: Detector = detect_events,
     workers: int = 1,
     progress: Progress | None = None,
+    prefix: str | None = None,
+    window: Window | None = None,
 ) -> ReplayResult:
-    """Process every record of the corpora at ``paths``; ``now`` dates undated articles.
+    """Process every record of the corpora at ``paths`` (local paths or URLs; listings under
+    ``prefix``), only the articles published in ``window`` when one is given; ``now`` dates
+    undated articles.
 
     ``workers`` > 1 prepares records in that many processes. CorpusError (before anything is
     read) when a path is missing or of no known kind.
     """
-    inputs = list_inputs(paths)
-    outcome = ReplayResult()
+    listed = list_inputs(paths, prefix=prefix, window=window)
+    inputs = listed.inputs
+    outcome = ReplayResult(files_outside=listed.outside)
     with tempfile.TemporaryDirectory(prefix="monitor-replay-") as work:
         spool = _Spool(Path(work) / "spool.db")
         try:
@@ -113,6 +123,8 @@ def replay(
                 if isinstance(item, _Prepared):
                     if isinstance(item.article, Rejected):
                         _count_skipped(outcome, item.where, item.article)
+                    elif window and (outside := outside_window(item.article, window, item.where)):
+                        outcome.skipped[f"{outside.stage}: {outside.reason}"] += 1
                     else:
                         spool.add(item)
                         reports += len(item.reports)
@@ -387,7 +399,7 @@ class Backtest:
 
 
 def backtest(
-    paths: Sequence[Path],
+    paths: Sequence[str | Path],
     gold_path: Path | None,
     *,
     rules: Ruleset,
@@ -395,6 +407,8 @@ def backtest(
     detect: Detector = detect_events,
     workers: int = 1,
     progress: Progress | None = None,
+    prefix: str | None = None,
+    window: Window | None = None,
 ) -> Backtest:
     """Replay ``paths`` into a fresh temporary store and score its events against the gold
     (when given)."""
@@ -411,6 +425,8 @@ def backtest(
             detect=detect,
             workers=workers,
             progress=progress,
+            prefix=prefix,
+            window=window,
         )
         with store.begin() as conn:
             events = event_store.list_events(conn)

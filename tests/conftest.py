@@ -44,6 +44,19 @@ def rules(settings: Settings) -> Ruleset:
     return compile_rules(settings.bases)
 
 
+@pytest.fixture
+def config(tmp_path: Path) -> Path:
+    """The shipped config with its store in a temporary directory."""
+    text = (
+        (ROOT / "config.yaml")
+        .read_text()
+        .replace("database: sqlite:///var/monitor.db", f"database: sqlite:///{tmp_path / 'm.db'}")
+    )
+    path = tmp_path / "config.yaml"
+    path.write_text(text)
+    return path
+
+
 PG_URL = os.environ.get("MONITOR_TEST_PG_URL")
 
 

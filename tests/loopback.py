@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -34,6 +35,9 @@ class Site:
     redirects: dict[str, str] = field(default_factory=dict)  # path -> Location
     trickle: set[str] = field(default_factory=set)  # paths sent a byte every 50 ms
     post_reply: str = ""  # "endless": 64 MB of 2xx reply at full speed; "trickle": a byte per 50 ms
+    fail_every: int = 0  # every this-many-th GET or HEAD (counting all) gets 503; 0: none
+    broken: set[str] = field(default_factory=set)  # paths whose every GET or HEAD gets 503
+    gets: int = 0  # GETs and HEADs received
     reply_bytes_written: int = 0  # of the POST replies, as far as the client took them
     lock: threading.Lock = field(default_factory=threading.Lock)
     base_url: str = ""
@@ -53,7 +57,16 @@ def serve(site: Site, host: str = "127.0.0.1") -> Iterator[Site]:
     """Serve ``site`` on a free port of a loopback address for the duration of the block."""
 
     class Handler(BaseHTTPRequestHandler):
+        def do_HEAD(self) -> None:
+            self.do_GET()  # _answer leaves the body out
+
         def do_GET(self) -> None:
+            with site.lock:
+                site.gets += 1
+                failing = site.fail_every and site.gets % site.fail_every == 0
+            if failing or self.path in site.broken:
+                self._answer(503, b"try again", "text/plain")
+                return
             if self.path in site.redirects:
                 with site.lock:
                     site.requests.append((self.path, 302))
@@ -74,6 +87,13 @@ def serve(site: Site, host: str = "127.0.0.1") -> Iterator[Site]:
             etag = '"' + hashlib.sha256(body).hexdigest()[:16] + '"'
             if self.headers.get("If-None-Match") == etag:
                 self._answer(304, b"", content_type, etag)
+                return
+            wanted = re.fullmatch(r"bytes=(\d+)-(\d*)", self.headers.get("Range", ""))
+            if wanted:  # one byte range, as archive readers ask for
+                start, end = int(wanted[1]), int(wanted[2] or len(body) - 1)
+                part = body[start : end + 1]
+                whole = f"bytes {start}-{start + len(part) - 1}/{len(body)}"
+                self._answer(206, part, content_type, etag, content_range=whole)
                 return
             self._answer(200, body, content_type, etag)
 
@@ -114,7 +134,12 @@ def serve(site: Site, host: str = "127.0.0.1") -> Iterator[Site]:
                 pass  # the client stopped reading, as it should
 
         def _answer(
-            self, status: int, body: bytes, content_type: str, etag: str | None = None
+            self,
+            status: int,
+            body: bytes,
+            content_type: str,
+            etag: str | None = None,
+            content_range: str | None = None,
         ) -> None:
             with site.lock:
                 site.requests.append((self.path, status))
@@ -126,10 +151,12 @@ def serve(site: Site, host: str = "127.0.0.1") -> Iterator[Site]:
                 self.send_header("Content-Encoding", site.encodings[self.path])
             if etag:
                 self.send_header("ETag", etag)
+            if content_range:
+                self.send_header("Content-Range", content_range)
             if status != 304:
                 self.send_header("Content-Length", str(len(body)))
             self.end_headers()
-            if status != 304:
+            if status != 304 and self.command != "HEAD":
                 self.wfile.write(body)
 
         def _trickle(self) -> None:

@@ -15,20 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from monitor.cli import cli
-from tests.conftest import ROOT, SEEDS
-
-
-@pytest.fixture
-def config(tmp_path: Path) -> Path:
-    """The shipped config with its store in a temporary directory."""
-    text = (
-        (ROOT / "config.yaml")
-        .read_text()
-        .replace("database: sqlite:///var/monitor.db", f"database: sqlite:///{tmp_path / 'm.db'}")
-    )
-    path = tmp_path / "config.yaml"
-    path.write_text(text)
-    return path
+from tests.conftest import SEEDS
 
 
 def _run(config: Path, *args: str) -> tuple[int, str, str]:

@@ -521,7 +521,7 @@ def test_a_malformed_record_in_a_gzipped_warc_is_skipped(rules: Ruleset, tmp_pat
     ]
     archive = tmp_path / "crawl.warc.gz"
     archive.write_bytes(b"".join(gzip.compress(r) for r in records))
-    read = [record for _, record in read_records(list_inputs([archive]), now=NOW)]
+    read = [record for _, record in read_records(list_inputs([archive]).inputs, now=NOW)]
     pages = [r[1].url for r in read if not isinstance(r, CorpusProblem)]  # type: ignore[union-attr]
     assert pages[0] == "https://news.example/1"
     assert pages[-1] == "https://news.example/3"
@@ -549,7 +549,9 @@ def test_an_overlong_json_line_is_skipped_without_being_held(
     (tmp_path / "big.txt").write_text("date 2024-01-29 " + "y" * 3000)
     tracemalloc.start()
     try:
-        read = [r for _, r in read_records(list_inputs([corpus, tmp_path / "big.txt"]), now=NOW)]
+        read = [
+            r for _, r in read_records(list_inputs([corpus, tmp_path / "big.txt"]).inputs, now=NOW)
+        ]
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
@@ -603,7 +605,7 @@ def test_implausible_record_dates_are_problems(rules: Ruleset, tmp_path: Path) -
     )
     archive = tmp_path / "a.warc.gz"
     write_warc(archive, [("https://news.example/p", _page("Rockets."), "2999-01-01T00:00:00Z")])
-    read = [r for _, r in read_records(list_inputs([corpus, archive]), now=NOW)]
+    read = [r for _, r in read_records(list_inputs([corpus, archive]).inputs, now=NOW)]
     assert [r.where for r in read[:2]] == [f"{corpus}:1", f"{corpus}:2"]  # type: ignore[union-attr]
     assert all(isinstance(r, CorpusProblem) and "out of range" in r.message for r in read[:2])
     assert read[2][1].fallback_at is None  # type: ignore[index,union-attr]
