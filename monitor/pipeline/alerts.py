@@ -32,9 +32,10 @@ _LIST_ITEMS = 10  # weapons, and sources (the latest) in a json alert
 _SOURCES_SHOWN = 3  # the latest sources, in a chat message
 _URL_SAFE = "/:?#=&%+,;!$~"  # kept in a link target; the rest is percent-encoded
 _SCHEME = re.compile(r"(?i)\b([a-z][a-z0-9+.-]{0,30}):(?=/)")
+# A host name (news.example) or an IPv4 address; a dot may be ideographic or full-width.
 _DOMAIN = re.compile(
-    r"(?:[^\W_](?:[\w-]*[^\W_])?[.\u3002\uff0e\uff61])+[^\W\d_]{2,63}\b"  # news.example, also with 。 ．
-    r"|\b\d{1,3}(?:[.\u3002\uff0e\uff61]\d{1,3}){3}\b"  # an IPv4 address
+    r"(?:[^\W_](?:[\w-]*[^\W_])?[.\u3002\uff0e\uff61])+[^\W\d_]{2,63}\b"
+    r"|\b\d{1,3}(?:[.\u3002\uff0e\uff61]\d{1,3}){3}\b"
 )
 _DOTS = re.compile("[.\u3002\uff0e\uff61]")
 _MENTION_OPENING = re.compile(r"<(?=[!@#])")
