@@ -138,7 +138,14 @@ _WORKERS = click.option(
     type=click.IntRange(min=1),
     default=len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1,
     show_default="the CPUs this process may use",
-    help="Processes that extract pages and run the extractor.",
+    help="Worker processes (a Dask LocalCluster) that read, extract and run the extractor; "
+    "1: all in this process, without a cluster.",
+)
+_CLUSTER = click.option(
+    "--cluster",
+    metavar="ADDRESS",
+    help="Run that work on the running Dask scheduler at ADDRESS (tcp://host:8786) instead; "
+    "its workers need monitor installed.",
 )
 _PROGRESS = click.option(
     "--progress/--no-progress",
@@ -159,6 +166,7 @@ _PROGRESS = click.option(
 )
 @click.option("--database", metavar="URL", help="Replay into this database instead.")
 @_WORKERS
+@_CLUSTER
 @_PROGRESS
 @pass_context
 @_reports_errors
@@ -169,6 +177,7 @@ def replay(
     retry_for: str,
     database: str | None,
     workers: int,
+    cluster: str | None,
     progress: bool | None,
 ) -> None:
     """Replay archived articles through the pipeline, in publication order.
@@ -203,6 +212,7 @@ def replay(
             policy=policy,
             now=_now(),
             workers=workers,
+            cluster=cluster,
             progress=display,
         )
     _echo_skipped(result)
@@ -292,6 +302,7 @@ def _duration_or_zero(value: str, option: str) -> float:
     help="naive: a base name and an attack word in one sentence (the keyword-alert baseline).",
 )
 @_WORKERS
+@_CLUSTER
 @_PROGRESS
 @pass_context
 @_reports_errors
@@ -304,6 +315,7 @@ def backtest(
     report_path: Path | None,
     extractor: str,
     workers: int,
+    cluster: str | None,
     progress: bool | None,
 ) -> None:
     """Replay corpora into a fresh store, score the events against labelled ones, and report.
@@ -339,6 +351,7 @@ def backtest(
             now=_now(),
             detect=detect_naive if extractor == "naive" else detect_events,
             workers=workers,
+            cluster=cluster,
             progress=display,
         )
     seconds = time.monotonic() - started
@@ -439,8 +452,8 @@ def _article_to_explain(sources: Sequence[str], record: str | None, *, timeout_s
     """The one article ``monitor explain`` reads: fetched, or found in corpus files."""
     from monitor.corpora import CorpusProblem, Page, list_inputs, read_records
     from monitor.pipeline.extract import extract_article
+    from monitor.prepare import extract_page
     from monitor.records import Rejected
-    from monitor.replay import extract_page
 
     if len(sources) == 1 and sources[0].startswith(("http://", "https://")):
         from monitor.http import fetch, make_client
@@ -452,7 +465,7 @@ def _article_to_explain(sources: Sequence[str], record: str | None, *, timeout_s
             raise click.ClickException(f"{sources[0]}: no article text ({found.reason})")
         return found
     records = []
-    for _, item in read_records(list_inputs([Path(s) for s in sources]), now=_now()):
+    for item in read_records(list_inputs([Path(s) for s in sources]), now=_now()):
         if isinstance(item, CorpusProblem):
             continue
         where, read = item
@@ -537,22 +550,32 @@ def _write(path: Path, text: str) -> None:
 
 
 class _TerminalProgress:
-    """Progress bars on stderr: input read (with pages/s, reports found and the time left),
-    then articles replayed in publication order (with events found)."""
+    """Progress bars on stderr: the prepare tasks done (with pages/s, the pages that may name a
+    base, reports found and the time left), then articles replayed in publication order (with
+    events found); the Dask dashboard's address first, when one is running."""
 
     def __init__(self) -> None:
         from tqdm import tqdm
 
-        tqdm.monitor_interval = 0  # no monitor thread: replay forks worker processes
+        tqdm.monitor_interval = 0  # no monitor thread beside the cluster's
         self._tqdm = tqdm
         self._bars: dict[str, Any] = {}
         self._started = time.monotonic()
 
-    def reading(self, *, done_bytes: int, total_bytes: int, records: int, reports: int) -> None:
-        bar = self._bar("reading", total_bytes, unit="B", unit_scale=True)
+    def started(self, *, tasks: int, workers: int | None, dashboard: str | None) -> None:
+        where = "in this process" if workers is None else f"on {workers} Dask workers"
+        click.echo(f"preparing {tasks} tasks {where}", err=True)
+        if dashboard:
+            click.echo(f"Dask dashboard: {dashboard}", err=True)
+        self._started = time.monotonic()
+
+    def reading(self, *, tasks: int, done: int, records: int, relevant: int, reports: int) -> None:
+        bar = self._bar("reading", tasks, unit=" tasks")
         rate = records / max(time.monotonic() - self._started, 1e-6)
-        bar.set_postfix_str(f"{records} pages, {rate:.0f} pages/s, {reports} reports", False)
-        bar.update(max(0, done_bytes - bar.n))  # workers finish out of order: never back
+        bar.set_postfix_str(
+            f"{records} pages, {rate:.0f} pages/s, {relevant} relevant, {reports} reports", False
+        )
+        bar.update(done - bar.n)
 
     def replaying(self, *, done: int, total: int, events: int) -> None:
         bar = self._bar("replaying", total, unit=" articles")
