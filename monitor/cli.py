@@ -186,7 +186,9 @@ def replay(
     articles (with an optional manifest.jsonl in their directory), .html pages, JSON Lines
     files of {url, published, title, text|html}, and WARC files (.warc, .warc.gz) of HTML
     responses. Pages that cannot name a tracked base are counted and left unread, as in the
-    daemon. Alerts are recorded, and sent only with --send-alerts: every one due, in order of
+    daemon. Reading and extraction run as Dask tasks (--workers local processes, or the
+    workers of --cluster); a record that kills every worker it runs on is named and skipped.
+    Alerts are recorded, and sent only with --send-alerts: every one due, in order of
     detection, a failed one retried on the alerts.retry schedule for up to --retry-for; what
     is still pending then is named with its last error, for `monitor run` to deliver.
     Replaying the same corpus again adds nothing. A new, empty database is set up first; one
@@ -196,6 +198,7 @@ def replay(
     Example:
         monitor replay tests/corpus/seeds
         monitor replay --database sqlite:///backtest.db crawl/*.warc.gz archive.jsonl
+        monitor replay --cluster tcp://10.0.0.5:8786 crawl/*.warc.gz
     """
     from monitor.replay import replay as run_replay
 
@@ -564,7 +567,7 @@ class _TerminalProgress:
 
     def started(self, *, tasks: int, workers: int | None, dashboard: str | None) -> None:
         where = "in this process" if workers is None else f"on {workers} Dask workers"
-        click.echo(f"preparing {tasks} tasks {where}", err=True)
+        click.echo(f"preparing {tasks} task{'' if tasks == 1 else 's'} {where}", err=True)
         if dashboard:
             click.echo(f"Dask dashboard: {dashboard}", err=True)
         self._started = time.monotonic()

@@ -38,10 +38,12 @@ DEV = SHARED / "corpus" / "dev.jsonl"
 @pytest.fixture(scope="module")
 def cluster() -> Iterator[str]:
     """One LocalCluster of two worker processes for the module (a start costs seconds): a
-    task is retried once after its worker dies, then KilledWorker; one task per worker."""
+    task is retried once after its worker dies, then KilledWorker; one task per worker; a
+    result left on a killed worker is given up after 5 s of failed connections, not 30."""
     config = {
         "distributed.scheduler.allowed-failures": 1,
         "distributed.scheduler.worker-saturation": 1.0,
+        "distributed.comm.timeouts.connect": "5s",
     }
     with (
         dask.config.set(config),
@@ -146,19 +148,6 @@ def test_a_cluster_finds_what_one_process_finds(
     assert alone[0]
 
 
-def test_a_cluster_finds_what_one_process_finds_in_a_warc(
-    cluster: str,
-    fixture_warc: Path,
-    fixture_outcome: tuple[Any, ...],
-    rules: Ruleset,
-    tmp_path: Path,
-) -> None:
-    """The same, for a WARC file cut into byte ranges."""
-    on_cluster = _outcome(tmp_path, rules, [fixture_warc], cluster=cluster, shard_bytes=100_000)
-    assert on_cluster == fixture_outcome
-    assert fixture_outcome[0]
-
-
 class _KillOnce:
     """A progress display that, when the first task is done, kills (SIGKILL) a worker process
     busy with another task."""
@@ -182,21 +171,24 @@ class _KillOnce:
         pass
 
 
-def test_a_worker_killed_mid_run_changes_nothing(
+@pytest.mark.parametrize("kill", [False, True], ids=["undisturbed", "a-worker-killed-mid-run"])
+def test_a_cluster_replays_a_warc_as_one_process_does(
     cluster: str,
     fixture_warc: Path,
     fixture_outcome: tuple[Any, ...],
     rules: Ruleset,
     tmp_path: Path,
+    kill: bool,
 ) -> None:
-    """A worker process killed while it prepares a task costs that task only: it runs again,
-    and the replay records what an undisturbed one does."""
-    killer = _KillOnce(cluster)
-    disturbed = _outcome(
+    """A WARC file cut into byte ranges, on two workers, records what one process does; a
+    worker process killed while it prepares a task costs that task only: it runs again."""
+    killer = _KillOnce(cluster) if kill else None
+    on_cluster = _outcome(
         tmp_path, rules, [fixture_warc], cluster=cluster, shard_bytes=50_000, progress=killer
     )
-    assert killer.killed is not None
-    assert disturbed == fixture_outcome
+    assert on_cluster == fixture_outcome
+    assert fixture_outcome[0]
+    assert killer is None or killer.killed is not None
 
 
 def _dies_on_tanf(article: Article, rules: Ruleset) -> list[Report]:
@@ -231,3 +223,34 @@ def _store(tmp_path: Path) -> Any:
     store = open_store(f"sqlite:///{tmp_path / 'crash.db'}")
     store.upgrade()
     return store
+
+
+def test_an_embedded_cluster_finds_what_one_process_finds(rules: Ruleset, tmp_path: Path) -> None:
+    """Without --cluster, more than one worker and task start a LocalCluster for the replay,
+    which records what one process does."""
+    alone = _outcome(tmp_path, rules, [SEEDS], workers=1)
+    assert _outcome(tmp_path, rules, [SEEDS], workers=2, shard_bytes=4_000) == alone
+
+
+def test_replay_on_a_cluster_shows_its_tasks_and_dashboard(cluster: str, tmp_path: Path) -> None:
+    """`monitor replay --cluster ADDRESS` prepares on that scheduler; the progress display
+    names the workers, the dashboard's address, the tasks done and the pages found relevant."""
+    from click.testing import CliRunner
+
+    from monitor.cli import cli
+    from tests.conftest import ROOT
+
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        (ROOT / "config.yaml")
+        .read_text()
+        .replace("database: sqlite:///var/monitor.db", f"database: sqlite:///{tmp_path / 'm.db'}")
+    )
+    args = ["--config", str(config), "--log-level", "error", "replay", "--progress"]
+    result = CliRunner().invoke(cli, [*args, "--cluster", cluster, str(SEEDS)])
+    assert result.exit_code == 0, result.output
+    assert "12 events created" in result.stdout
+    assert "preparing 1 task on 2 Dask workers" in result.stderr
+    assert "Dask dashboard: http://" in result.stderr
+    assert "1/1" in result.stderr
+    assert "5 relevant" in result.stderr
