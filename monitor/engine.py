@@ -203,6 +203,8 @@ class _Run:
         return self._cut(shard, 0, len(names))
 
     def _cut(self, shard: Shard, low: int, high: int) -> ShardResult | None:
+        if high <= low:  # no record at all: another task's death was blamed on this one
+            return None
         if high - low == 1:
             where = self._names[shard.index][low]
             return _problem(shard, low, where, "preparing it killed the worker every time")

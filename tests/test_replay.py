@@ -325,38 +325,6 @@ def test_mixed_inputs_replay_in_publication_order(
     assert [a.created_at for a in recorded] == sorted(a.created_at for a in recorded)
 
 
-def test_workers_find_what_one_process_finds(rules: Ruleset, tmp_path: Path) -> None:
-    """Preparing records in worker processes changes nothing in what is recorded."""
-    from monitor.store import open_store
-
-    found = []
-    for workers in (1, 2):
-        store = open_store(f"sqlite:///{tmp_path / f'{workers}.db'}")
-        store.upgrade()
-        result = replay(
-            [SEEDS, SEEDS_GOLD.parent / "seeds"],
-            store=store,
-            rules=rules,
-            policy=AlertPolicy(),
-            now=NOW,
-            workers=workers,
-        )
-        with store.begin() as conn:
-            found.append(
-                (
-                    result.articles,
-                    result.duplicates,
-                    [
-                        (e.key, _facts(e), [s.url for s in e.sources])
-                        for e in event_store.list_events(conn)
-                    ],
-                )
-            )
-        store.engine.dispose()
-    assert found[0] == found[1]
-    assert found[0][2]
-
-
 def _fails_on_tanf(article: Article, rules: Ruleset) -> list[Report]:
     if "Tanf" in article.text:
         raise RecursionError("maximum recursion depth exceeded")
