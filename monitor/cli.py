@@ -139,7 +139,14 @@ _WORKERS = click.option(
     type=click.IntRange(min=1),
     default=len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1,
     show_default="the CPUs this process may use",
-    help="Processes that extract pages and run the extractor.",
+    help="Worker processes (a Dask LocalCluster) that read, extract and run the extractor; "
+    "1: all in this process, without a cluster.",
+)
+_CLUSTER = click.option(
+    "--cluster",
+    metavar="ADDRESS",
+    help="Run that work on the running Dask scheduler at ADDRESS (tcp://host:8786) instead; "
+    "its workers need monitor installed.",
 )
 _PROGRESS = click.option(
     "--progress/--no-progress",
@@ -199,6 +206,7 @@ def _window(first_day: datetime | None, last_day: datetime | None) -> Window | N
 )
 @click.option("--database", metavar="URL", help="Replay into this database instead.")
 @_WORKERS
+@_CLUSTER
 @_PROGRESS
 @pass_context
 @_reports_errors
@@ -212,6 +220,7 @@ def replay(
     retry_for: str,
     database: str | None,
     workers: int,
+    cluster: str | None,
     progress: bool | None,
 ) -> None:
     """Replay archived articles through the pipeline, in publication order.
@@ -225,7 +234,9 @@ def replay(
     cannot be fetched after retries is named at the end; the others are replayed. --from and
     --to keep the articles published in those days, and skip the CC-NEWS files whose names date
     them outside. Pages that cannot name a tracked base are counted and left unread, as in the
-    daemon. Alerts are recorded, and sent only with --send-alerts: every one due, in order of
+    daemon. Reading and extraction run as Dask tasks (--workers local processes, or the
+    workers of --cluster); a record that kills every worker it runs on is named and skipped.
+    Alerts are recorded, and sent only with --send-alerts: every one due, in order of
     detection, a failed one retried on the alerts.retry schedule for up to --retry-for; what
     is still pending then is named with its last error, for `monitor run` to deliver.
     Replaying the same corpus again adds nothing. A new, empty database is set up first; one
@@ -237,6 +248,7 @@ def replay(
         monitor replay --database sqlite:///backtest.db crawl/*.warc.gz archive.jsonl
         monitor replay --prefix s3://commoncrawl/ --from 2024-01-01 --to 2024-01-31 \
             s3://commoncrawl/crawl-data/CC-NEWS/2024/01/warc.paths.gz
+        monitor replay --cluster tcp://10.0.0.5:8786 crawl/*.warc.gz
     """
     from monitor.replay import replay as run_replay
 
@@ -253,6 +265,7 @@ def replay(
             policy=policy,
             now=_now(),
             workers=workers,
+            cluster=cluster,
             progress=display,
             prefix=prefix,
             window=_window(first_day, last_day),
@@ -344,6 +357,7 @@ def _duration_or_zero(value: str, option: str) -> float:
     help="naive: a base name and an attack word in one sentence (the keyword-alert baseline).",
 )
 @_WORKERS
+@_CLUSTER
 @_PROGRESS
 @pass_context
 @_reports_errors
@@ -359,6 +373,7 @@ def backtest(
     report_path: Path | None,
     extractor: str,
     workers: int,
+    cluster: str | None,
     progress: bool | None,
 ) -> None:
     """Replay corpora into a fresh store, score the events against labelled ones, and report.
@@ -394,6 +409,7 @@ def backtest(
             now=_now(),
             detect=detect_naive if extractor == "naive" else detect_events,
             workers=workers,
+            cluster=cluster,
             progress=display,
             prefix=prefix,
             window=_window(first_day, last_day),
@@ -496,8 +512,8 @@ def _article_to_explain(sources: Sequence[str], record: str | None, *, timeout_s
     """The one article ``monitor explain`` reads: fetched, or found in corpus files."""
     from monitor.corpora import CorpusProblem, Page, list_inputs, read_records
     from monitor.pipeline.extract import extract_article
+    from monitor.prepare import extract_page
     from monitor.records import Rejected
-    from monitor.replay import extract_page
 
     if len(sources) == 1 and sources[0].startswith(("http://", "https://")):
         from monitor.http import fetch, make_client
@@ -509,7 +525,7 @@ def _article_to_explain(sources: Sequence[str], record: str | None, *, timeout_s
             raise click.ClickException(f"{sources[0]}: no article text ({found.reason})")
         return found
     records = []
-    for _, item in read_records(list_inputs(sources).inputs, now=_now()):
+    for item in read_records(list_inputs(sources).inputs, now=_now()):
         if isinstance(item, CorpusProblem):
             continue
         where, read = item
@@ -603,22 +619,32 @@ def _write(path: Path, text: str) -> None:
 
 
 class _TerminalProgress:
-    """Progress bars on stderr: input read (with pages/s, reports found and the time left),
-    then articles replayed in publication order (with events found)."""
+    """Progress bars on stderr: the prepare tasks done (with pages/s, the pages that may name a
+    base, reports found and the time left), then articles replayed in publication order (with
+    events found); the Dask dashboard's address first, when one is running."""
 
     def __init__(self) -> None:
         from tqdm import tqdm
 
-        tqdm.monitor_interval = 0  # no monitor thread: replay forks worker processes
+        tqdm.monitor_interval = 0  # no monitor thread beside the cluster's
         self._tqdm = tqdm
         self._bars: dict[str, Any] = {}
         self._started = time.monotonic()
 
-    def reading(self, *, done_bytes: int, total_bytes: int, records: int, reports: int) -> None:
-        bar = self._bar("reading", total_bytes, unit="B", unit_scale=True)
+    def started(self, *, tasks: int, workers: int | None, dashboard: str | None) -> None:
+        where = "in this process" if workers is None else f"on {workers} Dask workers"
+        click.echo(f"preparing {tasks} task{'' if tasks == 1 else 's'} {where}", err=True)
+        if dashboard:
+            click.echo(f"Dask dashboard: {dashboard}", err=True)
+        self._started = time.monotonic()
+
+    def reading(self, *, tasks: int, done: int, records: int, relevant: int, reports: int) -> None:
+        bar = self._bar("reading", tasks, unit=" tasks")
         rate = records / max(time.monotonic() - self._started, 1e-6)
-        bar.set_postfix_str(f"{records} pages, {rate:.0f} pages/s, {reports} reports", False)
-        bar.update(max(0, done_bytes - bar.n))  # workers finish out of order: never back
+        bar.set_postfix_str(
+            f"{records} pages, {rate:.0f} pages/s, {relevant} relevant, {reports} reports", False
+        )
+        bar.update(done - bar.n)
 
     def replaying(self, *, done: int, total: int, events: int) -> None:
         bar = self._bar("replaying", total, unit=" articles")

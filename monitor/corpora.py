@@ -16,14 +16,14 @@ from __future__ import annotations
 
 import json
 import posixpath
-from collections.abc import Iterator, Sequence
+import zlib
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from warcio.archiveiterator import WARCIterator
-from warcio.recordloader import ArcWarcRecord, ArcWarcRecordLoader
+from fastwarc.warc import ArchiveIterator, WarcRecord, WarcRecordType
 
 from monitor.errors import CorpusError
 from monitor.locations import (
@@ -219,40 +219,56 @@ def _kind(file: str) -> str | None:
 Record = tuple[str, Article | Page | Rejected]  # where, and what was read there
 
 
+@dataclass(frozen=True, slots=True)
+class Piece:
+    """An input to read: whole, or (a WARC file) the records that start in ``[start, end)``."""
+
+    source: Input
+    start: int = 0
+    end: int | None = None  # None: to the end of the file
+    manifest_problems: bool = True  # False: its manifest's problems are another piece's to tell
+
+    @property
+    def size(self) -> int:
+        """The input bytes this piece covers."""
+        return (self.source.size if self.end is None else self.end) - self.start
+
+
 def read_records(
-    inputs: Sequence[Input], *, now: datetime
-) -> Iterator[tuple[int, Record | CorpusProblem]]:
-    """Every record of the inputs, or the problem reading it, with the input bytes read so
-    far; a date after ``now`` (by more than a day) or before 1990 is no date."""
-    offset = 0
+    pieces: Iterable[Input | Piece], *, now: datetime
+) -> Iterator[Record | CorpusProblem]:
+    """Every record of the inputs (or pieces of them), in order, or the problem reading it; a
+    date after ``now`` (by more than a day) or before 1990 is no date. A file that cannot be
+    read (after retries) is a problem naming it; what was read of it stays read."""
     manifests: dict[str, dict[str, dict[str, Any]]] = {}
-    for source in inputs:
+    for item in pieces:
+        piece = item if isinstance(item, Piece) else Piece(item)
+        source = piece.source
         meta: dict[str, Any] = {}
         if source.manifest is not None:
             if source.manifest not in manifests:
                 manifests[source.manifest] = {}
                 for problem in _read_manifest(source.manifest, manifests[source.manifest]):
-                    yield offset, problem
+                    if piece.manifest_problems:
+                        yield problem
             meta = manifests[source.manifest].get(source.name, {})
-        records: Iterator[tuple[int, Record | CorpusProblem]]
+        records: Iterator[Record | CorpusProblem]
         if source.kind == "jsonl":
             records = _jsonl_records(source, now)
         elif source.kind == "warc":
-            records = _read_warc(source, now)
+            records = _read_warc(source, now, piece.start, piece.end)
         else:
             records = _read_file(source, meta, now)
         try:
-            for position, record in records:
-                yield offset + position, record
+            yield from records
         except UnreadableInput as exc:  # what was read of it stays read; the next file is next
-            yield offset + source.size, CorpusProblem(source.display, exc.why, unread_file=True)
-        offset += source.size
+            yield CorpusProblem(source.display, exc.why, unread_file=True)
 
 
 def _read_manifest(location: str, manifest: dict[str, dict[str, Any]]) -> Iterator[CorpusProblem]:
     """Fill ``manifest`` (file name -> row) from a directory's manifest; its bad rows."""
     try:
-        for _, (where, row) in _json_rows(Input(location, "jsonl", 0)):
+        for where, row in _json_rows(Input(location, "jsonl", 0)):
             if isinstance(row, CorpusProblem):
                 yield row
             elif not isinstance(row.get("file"), str):
@@ -265,139 +281,154 @@ def _read_manifest(location: str, manifest: dict[str, dict[str, Any]]) -> Iterat
 
 def _read_file(
     source: Input, meta: dict[str, Any], now: datetime
-) -> Iterator[tuple[int, Record | CorpusProblem]]:
+) -> Iterator[Record | CorpusProblem]:
     """A seed-style text file or an HTML page, with its manifest row (if any)."""
     where = source.display
     if source.size > MAX_PAGE_BYTES:
-        yield source.size, (where, _too_large(where))
+        yield where, _too_large(where)
         return
     try:
         published = _published(meta.get("published"), now)
         url = _text_field(meta, "url") or source.uri
         title = _text_field(meta, "title")
     except ValueError as exc:
-        yield (
-            source.size,
-            CorpusProblem(f"{shown(source.manifest or '')} ({source.name})", str(exc)),
-        )
+        yield CorpusProblem(f"{shown(source.manifest or '')} ({source.name})", str(exc))
         return
     with open_input(source) as handle:
         raw = handle.read(MAX_PAGE_BYTES + 1)
     if len(raw) > MAX_PAGE_BYTES:  # a remote file of a size not known before
-        yield source.size, (where, _too_large(where))
+        yield where, _too_large(where)
         return
     if source.kind == "page":
-        yield source.size, (where, Page(raw, url, published, None, title))
+        yield where, Page(raw, url, published, None, title)
         return
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        yield source.size, CorpusProblem(where, f"not UTF-8 (byte {exc.start + 1})")
+        yield CorpusProblem(where, f"not UTF-8 (byte {exc.start + 1})")
         return
     if not text.strip():
-        yield source.size, (where, Rejected("corpus", "empty", where))
+        yield where, Rejected("corpus", "empty", where)
         return
-    article = parse_text_article(text, url=url, published=published, title=title, now=now)
-    yield source.size, (where, article)
+    yield where, parse_text_article(text, url=url, published=published, title=title, now=now)
 
 
-class _WarcRecords(WARCIterator):  # type: ignore[misc]  # warcio is untyped
-    """warcio's WARC record iterator (not ARC: it would read a stray line as an ARC record,
-    then fail every WARC record after it), without the warning it writes to stderr itself on
-    a bad Content-Length (the record's problem is reported once, as one line, instead)."""
-
-    INC_RECORD = ""
-
-
-def _read_warc(source: Input, now: datetime) -> Iterator[tuple[int, Record | CorpusProblem]]:
-    """The HTML pages of a WARC file's HTTP response records. A malformed record is a problem
-    naming it and its byte offset; reading goes on with the next record, found again by its
-    gzip member or ``WARC/1.`` line when the record's framing (its Content-Length) is wrong."""
+def _read_warc(
+    source: Input, now: datetime, start: int, end: int | None
+) -> Iterator[Record | CorpusProblem]:
+    """The HTML pages of a WARC file's HTTP response records that start in ``[start, end)``,
+    each named by its file and byte offset. A malformed record is a problem naming it; reading
+    goes on with the next record, found again by its gzip member or ``WARC/1.`` line when the
+    record's framing (its Content-Length) is wrong."""
     path = source.display
     with open_input(source) as handle:
         compressed = handle.read(2) == b"\x1f\x8b"
-        number, start = 0, 0
-        while True:  # each start is past the last failure: this ends
-            handle.seek(start)
-            # HTTP headers are parsed in _warc_page, record by record, not by the iterator:
-            # warcio stops the whole file at the first record whose headers it cannot parse.
-            records = _WarcRecords(handle, no_record_parse=True)
+        resume = 0 if start == 0 else _next_warc_record(handle, start, compressed=compressed)
+        while resume is not None and (end is None or resume < end):  # each pass starts later
+            handle.seek(resume)
+            last: int | None = None  # the offset of the last record read in this pass
             try:
-                for record in records:
-                    number += 1
-                    where = f"{path}#{number}"
+                # HTTP headers are parsed in _warc_page, record by record, not by the iterator:
+                # a record whose headers cannot be parsed is then that record's problem only.
+                for record in ArchiveIterator(handle, parse_http=False):
+                    last = record.stream_pos
+                    if end is not None and last >= end:
+                        return
+                    where = f"{path}@{last}"
                     try:
-                        page = _warc_page(records.loader, record, where, now)
+                        page = _warc_page(record, where, now)
                     except UnreadableInput:
                         raise
-                    except Exception as exc:  # noqa: BLE001 - warcio's errors on bad records vary
+                    except Exception as exc:  # noqa: BLE001 - fastwarc's errors on bad records vary
                         page = f"malformed ({type(exc).__name__})"
                     if isinstance(page, str):
-                        problem = f"record at byte {records.offset}: {page}"
-                        yield handle.tell(), CorpusProblem(where, problem)
+                        yield CorpusProblem(where, page)
                     elif page is not None:
-                        yield handle.tell(), page
+                        yield page
                 return
             except UnreadableInput:
                 raise
             except Exception as exc:  # noqa: BLE001 - as above, for the framing of records
-                # (not its message: ArchiveLoadFailed quotes the bytes it found)
-                failed_at, number = records.offset, number + 1
-                problem = f"record at byte {failed_at}: unreadable ({type(exc).__name__})"
-                yield handle.tell(), CorpusProblem(f"{path}#{number}", problem)
-                found = _next_warc_record(handle, failed_at + 1, compressed=compressed)
-                if found is None:
-                    return
-                start = found
+                # (not its message: it may quote the bytes it found)
+                failed_at = resume if last is None else last
+                resume = _next_warc_record(handle, failed_at + 1, compressed=compressed)
+                yield _unreadable(f"{path}@{failed_at}", last is None, resume, type(exc).__name__)
+
+
+def _unreadable(where: str, at_start: bool, resume: int | None, error: str) -> CorpusProblem:
+    """The problem of bytes that frame no record, named by where reading started or else the
+    last record read before them, with where reading resumes."""
+    what = "unreadable" if at_start else "the record after this one is unreadable"
+    then = f"skipped to byte {resume}" if resume is not None else "nothing after it is readable"
+    return CorpusProblem(where, f"{what} ({error}): {then}")
 
 
 def _next_warc_record(handle: BinaryIO, after: int, *, compressed: bool) -> int | None:
-    """Where the next record may start at or after byte ``after``: a gzip member's header in a
-    compressed file, a line starting ``WARC/1.`` in a plain one; None at the end of the file."""
+    """Where the next WARC record starts at or after byte ``after``: a gzip member whose bytes
+    begin ``WARC/1.`` in a compressed file, a line starting ``WARC/1.`` in a plain one; None
+    at the end of the file."""
     marker = b"\x1f\x8b\x08" if compressed else b"\nWARC/1."
-    handle.seek(after if compressed else after - 1)  # (a plain marker starts with its "\n")
+    offset = after if compressed else after - 1  # (a plain marker starts with its "\n")
+    while (found := _find(handle, marker, offset)) is not None:
+        if not compressed:
+            return found + 1
+        if _opens_a_record(handle, found):
+            return found
+        offset = found + 1
+    return None
+
+
+def _find(handle: BinaryIO, marker: bytes, offset: int) -> int | None:
+    """The offset of the first ``marker`` at or after ``offset``, read in bounded pieces."""
+    handle.seek(max(offset, 0))
     offset = handle.tell()
     carry = b""
     while chunk := handle.read(1 << 20):
         found = (carry + chunk).find(marker)
         if found >= 0:
-            return offset - len(carry) + found + (0 if compressed else 1)
+            return offset - len(carry) + found
         carry = (carry + chunk)[-(len(marker) - 1) :]
         offset += len(chunk)
     return None
 
 
-def _warc_page(
-    loader: ArcWarcRecordLoader, record: ArcWarcRecord, where: str, now: datetime
-) -> Record | str | None:
+def _opens_a_record(handle: BinaryIO, offset: int) -> bool:
+    """Whether a gzip member starting at ``offset`` decompresses to a WARC record's first
+    line (and is not three bytes inside another member that look like a gzip header)."""
+    handle.seek(offset)
+    try:
+        head = zlib.decompressobj(wbits=31).decompress(handle.read(1 << 14), 16)
+    except zlib.error:
+        return False
+    return head.startswith(b"WARC/1.")
+
+
+def _warc_page(record: WarcRecord, where: str, now: datetime) -> Record | str | None:
     """A WARC record's HTML page, what is wrong with it, or None when it holds no page."""
-    if record.rec_type != "response":
+    if record.record_type != WarcRecordType.response:
         return None
-    url = record.rec_headers.get_header("WARC-Target-URI")
+    url = record.headers.get("WARC-Target-URI")
     if not url:
         return "a response record without WARC-Target-URI"
-    record.http_headers = loader.load_http_headers(
-        "response", url, record.raw_stream, record.length
-    )
-    if record.http_headers is None:
-        return None
-    kind = record.http_headers.get_header("Content-Type") or ""
+    record.is_http = True  # a response record holds HTTP, whatever its own Content-Type says
+    record.parse_http(auto_decode="all")  # the body as sent, less its transfer/content coding
+    kind = record.http_content_type or ""
     if "html" not in kind.lower():
         return None
     try:
-        dated = _published(record.rec_headers.get_header("WARC-Date"), now)
+        dated = _published(record.headers.get("WARC-Date"), now)
     except ValueError:
         dated = None
-    body = record.content_stream().read(MAX_PAGE_BYTES + 1)
+    body = record.reader.read(MAX_PAGE_BYTES + 1)
     if len(body) > MAX_PAGE_BYTES:
         return where, _too_large(where)
     return where, Page(body, url, None, dated)
 
 
-def _jsonl_records(source: Input, now: datetime) -> Iterator[tuple[int, Record | CorpusProblem]]:
-    for position, (where, row) in _json_rows(source):
+def _jsonl_records(source: Input, now: datetime) -> Iterator[Record | CorpusProblem]:
+    for where, row in _json_rows(source):
         if isinstance(row, CorpusProblem):
-            yield position, row
+            yield row
             continue
         try:
             published = _published(row.get("published"), now)
@@ -405,18 +436,17 @@ def _jsonl_records(source: Input, now: datetime) -> Iterator[tuple[int, Record |
             title = _text_field(row, "title")
             text, page = _text_field(row, "text"), _text_field(row, "html")
         except ValueError as exc:
-            yield position, CorpusProblem(where, str(exc))
+            yield CorpusProblem(where, str(exc))
             continue
         if text is not None:
             if not text.strip():
-                yield position, (where, Rejected("corpus", "empty", where))
+                yield where, Rejected("corpus", "empty", where)
                 continue
-            article = parse_json_article({**row, "title": title}, url=url, text=text, now=now)
-            yield position, (where, article)
+            yield where, parse_json_article({**row, "title": title}, url=url, text=text, now=now)
         elif page is not None:
-            yield position, (where, Page(page, url, published, None, title))
+            yield where, Page(page, url, published, None, title)
         else:
-            yield position, CorpusProblem(where, 'record has neither "text" nor "html"')
+            yield CorpusProblem(where, 'record has neither "text" nor "html"')
 
 
 def _published(value: object, now: datetime) -> datetime | None:
@@ -440,58 +470,53 @@ def _text_field(row: dict[str, Any], name: str) -> str | None:
     raise ValueError(f'"{name}" must be text, got {type(value).__name__}')
 
 
-def _json_rows(
-    source: Input,
-) -> Iterator[tuple[int, tuple[str, dict[str, Any] | CorpusProblem]]]:
-    """Each row of a JSON Lines file with the bytes read so far."""
-    position = 0
+def _json_rows(source: Input) -> Iterator[tuple[str, dict[str, Any] | CorpusProblem]]:
+    """Each row of a JSON Lines file, named by its file and line."""
     with open_input(source) as handle:
-        for number, (size, raw) in enumerate(_bounded_lines(handle), start=1):
-            position += size
+        for number, raw in enumerate(_bounded_lines(handle), start=1):
             where = f"{source.display}:{number}"
             if raw is None:
-                problem = CorpusProblem(where, f"line over {MAX_PAGE_BYTES} bytes: skipped unread")
-                yield position, (where, problem)
+                yield (
+                    where,
+                    CorpusProblem(where, f"line over {MAX_PAGE_BYTES} bytes: skipped unread"),
+                )
                 continue
             try:
                 line = raw.decode("utf-8-sig" if number == 1 else "utf-8")
             except UnicodeDecodeError as exc:
-                yield position, (where, CorpusProblem(where, f"not UTF-8 (byte {exc.start + 1})"))
+                yield where, CorpusProblem(where, f"not UTF-8 (byte {exc.start + 1})")
                 continue
             if not line.strip():
                 continue
             try:
                 row = json.loads(line)
             except json.JSONDecodeError as exc:
-                problem = CorpusProblem(where, f"invalid JSON: {exc.msg} at column {exc.colno}")
-                yield position, (where, problem)
+                yield where, CorpusProblem(where, f"invalid JSON: {exc.msg} at column {exc.colno}")
                 continue
             if not isinstance(row, dict):
-                yield position, (where, CorpusProblem(where, "expected a JSON object"))
+                yield where, CorpusProblem(where, "expected a JSON object")
                 continue
-            yield position, (where, row)
+            yield where, row
 
 
-def _bounded_lines(handle: BinaryIO) -> Iterator[tuple[int, bytes | None]]:
-    """Each line of ``handle`` with its size; None for a line over ``MAX_PAGE_BYTES``, which is
-    read past in bounded pieces, never held whole."""
+def _bounded_lines(handle: BinaryIO) -> Iterator[bytes | None]:
+    """Each line of ``handle``; None for a line over ``MAX_PAGE_BYTES``, which is read past in
+    bounded pieces, never held whole."""
     while raw := handle.readline(MAX_PAGE_BYTES + 1):
         if len(raw) <= MAX_PAGE_BYTES or raw.endswith(b"\n"):
-            yield len(raw), raw
+            yield raw
             continue
-        size = len(raw)
         while rest := handle.readline(1 << 16):
-            size += len(rest)
             if rest.endswith(b"\n"):
                 break
-        yield size, None
+        yield None
 
 
 def read_gold(path: Path) -> list[GoldEvent]:
     """The tracked-base events of a gold file; CorpusError naming the line of a bad row."""
     gold: list[GoldEvent] = []
     try:
-        for _, (where, row) in _json_rows(Input(str(path), "jsonl", 0)):
+        for where, row in _json_rows(Input(str(path), "jsonl", 0)):
             if isinstance(row, CorpusProblem):
                 raise CorpusError(f"gold: {row.where}: {row.message}")
             try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from typing import Any
 
@@ -34,3 +35,6 @@ def configure_logging(*, level: str = "info", json: bool | None = None) -> None:
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="%(name)s: %(message)s")
     for noisy in ("trafilatura", "htmldate", "courlan", "charset_normalizer"):
         logging.getLogger(noisy).setLevel(logging.ERROR)
+    # Dask (replay's engine) configures its loggers when imported, from its configuration:
+    # its start-up chatter is INFO. Its warnings stay (a worker that died, restarted).
+    os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "warning")

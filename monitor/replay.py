@@ -1,44 +1,41 @@
 """Replay archived corpora through the same unit of work as the daemon: ``replay``.
 
-Three stages, so that an archive of any size replays in flat memory on every core:
+Two stages, so that an archive of any size replays in flat memory on every core, or on a
+cluster:
 
-1. read: the inputs are streamed record by record (``monitor.corpora``);
-2. prepare: in a pool of worker processes, each record that may name a tracked base (the cheap
-   check of ``pipeline.relevance``, as in the daemon) is extracted (pages) and run through the
-   extractor; the others are counted and dropped. What remains is spooled to a temporary
-   SQLite file;
-3. replay: the spool is read back in publication order (undated last, then in input order) and
-   each article goes through ``process_article`` with "now" at its publication time, so "new",
-   "old" and "duplicate" mean what they meant on the day.
+1. prepare, as tasks (``monitor.prepare``) on a Dask cluster or in this process
+   (``monitor.engine``): the inputs are streamed record by record, each record that may name a
+   tracked base (the cheap check of ``pipeline.relevance``, as in the daemon) is extracted
+   (pages) and run through the extractor; the others are counted and dropped. What the tasks
+   return is spooled to a temporary SQLite file as they finish;
+2. replay, here: the spool is read back in publication order (undated last, then in input
+   order) and each article goes through ``process_article`` with "now" at its publication
+   time, so "new", "old" and "duplicate" mean what they meant on the day.
 
 ``backtest`` replays into a fresh temporary store and scores the events against gold labels.
 """
 
 from __future__ import annotations
 
-import multiprocessing
 import pickle
 import sqlite3
 import tempfile
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 
 import structlog
 
-from monitor.corpora import CorpusProblem, Input, Page, Record, list_inputs, read_gold, read_records
-from monitor.errors import CorpusError
+from monitor.corpora import CorpusProblem, list_inputs, read_gold
+from monitor.engine import Engine, open_engine
 from monitor.pipeline.detect import detect_events
-from monitor.pipeline.extract import extract_article
-from monitor.pipeline.relevance import may_name_a_base
 from monitor.pipeline.rules import Ruleset
 from monitor.pipeline.score import GoldEvent, Score, score_events
 from monitor.pipeline.window import Window, outside_window
+from monitor.prepare import MAX_PROBLEMS_KEPT, Prepared, ShardResult
 from monitor.process import AlertPolicy, Detector, process_article
 from monitor.records import Alert, Article, Event, Rejected, Report
 from monitor.store import Store, open_store
@@ -48,15 +45,11 @@ from monitor.store import outbox as outbox_store
 
 log = structlog.get_logger()
 
-MAX_PROBLEMS_KEPT = 200  # the rest are counted (and logged)
-_BATCH_RECORDS = 16  # records per task sent to a worker
-_BATCH_BYTES = 4 << 20
-_IN_FLIGHT_PER_WORKER = 4  # tasks queued per worker: enough to keep it busy, no more
-
 
 @dataclass(slots=True)
 class ReplayResult:
-    """Counts of what a replay read and did; only the first problems are kept."""
+    """Counts of what a replay read and did; only the first problems (in input order) are
+    kept."""
 
     records: int = 0  # pages and articles read
     unread: int = 0  # could not name a tracked base: not extracted, not recorded
@@ -71,23 +64,20 @@ class ReplayResult:
     unread_files: list[str] = field(default_factory=list)  # every one, after its retries
     files_outside: int = 0  # CC-NEWS files skipped unread: crawled outside the window
 
-    def problem(self, problem: CorpusProblem) -> None:
-        log.warning("corpus_record_skipped", where=problem.where, problem=problem.message)
-        if problem.unread_file:
-            self.unread_files.append(problem.where)
-        self.problem_count += 1
-        if len(self.problems) < MAX_PROBLEMS_KEPT:
-            self.problems.append(problem)
-
 
 class Progress(Protocol):
     """What a replay reports as it goes (a terminal progress display, say)."""
 
-    def reading(self, *, done_bytes: int, total_bytes: int, records: int, reports: int) -> None:
-        """Stage 2: input bytes read so far, records read, reports found."""
+    def started(self, *, tasks: int, workers: int | None, dashboard: str | None) -> None:
+        """Stage 1 starts: its tasks, the worker threads running them (None: this process),
+        and the Dask dashboard's address when one is running."""
+
+    def reading(self, *, tasks: int, done: int, records: int, relevant: int, reports: int) -> None:
+        """Stage 1: tasks done (of how many), records read, how many of them were prepared
+        (may name a base), reports found."""
 
     def replaying(self, *, done: int, total: int, events: int) -> None:
-        """Stage 3: articles replayed so far, of how many; events created."""
+        """Stage 2: articles replayed so far, of how many; events created."""
 
 
 def replay(
@@ -99,6 +89,8 @@ def replay(
     now: datetime,
     detect: Detector = detect_events,
     workers: int = 1,
+    cluster: str | None = None,
+    shard_bytes: int | None = None,
     progress: Progress | None = None,
     prefix: str | None = None,
     window: Window | None = None,
@@ -107,8 +99,9 @@ def replay(
     ``prefix``), only the articles published in ``window`` when one is given; ``now`` dates
     undated articles.
 
-    ``workers`` > 1 prepares records in that many processes. CorpusError (before anything is
-    read) when a path is missing or of no known kind.
+    The records are prepared on the Dask scheduler at ``cluster``, else in ``workers``
+    processes (one: in this one); ``shard_bytes`` sizes their tasks (``monitor.engine``).
+    CorpusError (before anything is read) when a path is missing or of no known kind.
     """
     listed = list_inputs(paths, prefix=prefix, window=window)
     inputs = listed.inputs
@@ -116,186 +109,73 @@ def replay(
     with tempfile.TemporaryDirectory(prefix="monitor-replay-") as work:
         spool = _Spool(Path(work) / "spool.db")
         try:
-            reports = 0
-            total_bytes = sum(i.size for i in inputs)
-            prepared = _prepare_all(_counted(inputs, outcome, now), rules, detect, workers)
-            for done_bytes, item in prepared:
-                if isinstance(item, _Prepared):
-                    if isinstance(item.article, Rejected):
-                        _count_skipped(outcome, item.where, item.article)
-                    elif window and (outside := outside_window(item.article, window, item.where)):
-                        outcome.skipped[f"{outside.stage}: {outside.reason}"] += 1
-                    else:
-                        spool.add(item)
-                        reports += len(item.reports)
-                if progress is not None:
-                    progress.reading(
-                        done_bytes=done_bytes,
-                        total_bytes=total_bytes,
-                        records=outcome.records,
-                        reports=reports,
-                    )
-            if progress is not None:  # compressed inputs end short of their size
-                progress.reading(
-                    done_bytes=total_bytes,
-                    total_bytes=total_bytes,
-                    records=outcome.records,
-                    reports=reports,
-                )
+            with open_engine(
+                inputs, workers=workers, cluster=cluster, shard_bytes=shard_bytes
+            ) as engine:
+                _prepare(engine, spool, outcome, rules, detect, now, progress, window)
             _replay_spool(spool, outcome, store, rules, policy, now, detect, progress)
         finally:
             spool.close()
     return outcome
 
 
-def _counted(
-    inputs: Sequence[Input], outcome: ReplayResult, now: datetime
-) -> Iterator[tuple[int, Record]]:
-    """The records of the inputs, counted; their problems go to ``outcome``."""
-    for position, record in read_records(inputs, now=now):
-        if isinstance(record, CorpusProblem):
-            outcome.problem(record)
-            continue
-        outcome.records += 1
-        yield position, record
-
-
 # -- prepare ------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class _Prepared:
-    sequence: int  # input order: breaks ties between articles published at the same time
-    where: str
-    article: Article | Rejected
-    reports: tuple[Report, ...]
+def _prepare(
+    engine: Engine,
+    spool: _Spool,
+    outcome: ReplayResult,
+    rules: Ruleset,
+    detect: Detector,
+    now: datetime,
+    progress: Progress | None,
+    window: Window | None,
+) -> None:
+    """Spool what the tasks prepare as they finish (those published in ``window``, when one
+    is given), and count the rest."""
+    tasks = len(engine.shards)
+    workers = None if engine.client is None else engine.threads
+    if progress is not None:
+        progress.started(tasks=tasks, workers=workers, dashboard=engine.dashboard)
+    if workers is not None:
+        log.info("replay_cluster", tasks=tasks, workers=workers, dashboard=engine.dashboard)
+    problems: list[tuple[tuple[int, int], CorpusProblem]] = []
+    reports = 0
+    for done, result in enumerate(engine.run(rules=rules, detect=detect, now=now), start=1):
+        for item in result.prepared:
+            if window and (outside := outside_window(item.article, window, item.article.url)):
+                outcome.skipped[f"{outside.stage}: {outside.reason}"] += 1
+                continue
+            spool.add(item)
+            reports += len(item.reports)
+        _count(result, outcome, problems)
+        if progress is not None:
+            relevant = outcome.records - outcome.unread
+            progress.reading(
+                tasks=tasks, done=done, records=outcome.records, relevant=relevant, reports=reports
+            )
+    outcome.problems = [problem for _, problem in sorted(problems)[:MAX_PROBLEMS_KEPT]]
 
 
-def prepare(
-    record: Article | Page | Rejected, where: str, rules: Ruleset, detect: Detector
-) -> tuple[Article | Rejected, tuple[Report, ...]]:
-    """A record's article and reports, as the daemon would make them: a record that cannot
-    name a tracked base is not extracted; a page is extracted, then the extractor runs."""
-    if isinstance(record, Rejected):
-        return record, ()
-    body = record.body if isinstance(record, Page) else record.text
-    title = record.title or ""  # the extractor reads the title too
-    try:
-        if not may_name_a_base(body, rules) and not (title and may_name_a_base(title, rules)):
-            return Rejected("relevance", "names_no_tracked_base", where), ()
-        article = record if isinstance(record, Article) else extract_page(record)
-        if isinstance(article, Rejected):
-            return article, ()
-        return article, tuple(detect(article, rules))
-    except Exception as exc:  # noqa: BLE001 - one odd page must not end a replay of millions
-        log.error("record_failed", where=where, error=f"{type(exc).__name__}: {exc}"[:500])
-        return Rejected("prepare", "failed", f"{where}: {type(exc).__name__}"), ()
-
-
-def extract_page(page: Page) -> Article | Rejected:
-    """A corpus page's article, dated by the page or else by its WARC record."""
-    article = extract_article(
-        page.body, url=page.url, published_at=page.published_at, title=page.title, origin="corpus"
-    )
-    if isinstance(article, Article) and article.published_at is None and page.fallback_at:
-        return replace(article, published_at=page.fallback_at, published_source="warc")
-    return article
-
-
-_WARM_UP = Page(
-    (
-        "<!doctype html><html lang='en'><head><meta charset='utf-8'><title>Drones hit Harir air"
-        " base | News</title><meta property='article:published_time' content='2024-01-28T20:00"
-        ":00Z'><meta name='author' content='Staff'><link rel='canonical' href='https://news."
-        "example/harir'></head><body><header><nav><a href='/'>Home</a> <a href='/world'>World"
-        "</a></nav></header><main><article><h1>Drones hit Harir air base</h1><p class='byline'"
-        ">By Staff, 28 January 2024</p><p>Two drones targeted Harir air base north of Erbil on"
-        " Sunday evening, Kurdistan Region security officials said.</p><p>The Islamic "
-        "Resistance in Iraq claimed the attack, the third on the base this month; there were "
-        "no casualties and no damage, a coalition spokesman said on Monday.</p><table><tr><td>"
-        "Rockets</td><td>3</td></tr></table><ul><li>Related: attacks on US bases</li></ul>"
-        "</article></main><aside><a href='/more'>More stories</a></aside><footer><p>© News "
-        "2024. All rights reserved.</p></footer></body></html>"
-    ),
-    "https://news.example/harir",
-    None,
-    None,
-)  # a typical news page, prepared once before the workers start (see _prepare_all)
-
-_Task = list[tuple[int, str, Article | Page | Rejected]]
-_worker: tuple[Ruleset, Detector] | None = None
-
-
-def _start_worker(rules: Ruleset, detect: Detector) -> None:
-    global _worker  # one per worker process, set once at its start
-    _worker = (rules, detect)
-
-
-def _prepare_task(task: _Task) -> list[_Prepared]:
-    assert _worker is not None, "worker not started"
-    rules, detect = _worker
-    return [
-        _Prepared(seq, where, *prepare(record, where, rules, detect)) for seq, where, record in task
-    ]
-
-
-def _prepare_all(
-    records: Iterable[tuple[int, Record]], rules: Ruleset, detect: Detector, workers: int
-) -> Iterator[tuple[int, _Prepared]]:
-    """Each record prepared, with the input bytes read when it was; in input order with one
-    worker, as they finish with more (the spool restores the order)."""
-    numbered = ((position, (seq, *record)) for seq, (position, record) in enumerate(records))
-    if workers <= 1:
-        for position, (seq, where, record) in numbered:
-            yield position, _Prepared(seq, where, *prepare(record, where, rules, detect))
-        return
-    # fork: the workers inherit the compiled rules instead of compiling them again, and what
-    # the extractors build on first use (their regexes, parsers, tables), warmed up here once.
-    prepare(_WARM_UP, "warm-up", rules, detect)
-    context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(
-        max_workers=workers, mp_context=context, initializer=_start_worker, initargs=(rules, detect)
-    ) as pool:
-        pending: dict[Future[list[_Prepared]], int] = {}
-        try:
-            for position, task in _tasks(numbered):
-                pending[pool.submit(_prepare_task, task)] = position
-                while len(pending) >= workers * _IN_FLIGHT_PER_WORKER:
-                    yield from _finished(pending, wait(pending, return_when=FIRST_COMPLETED).done)
-            while pending:
-                yield from _finished(pending, wait(pending, return_when=FIRST_COMPLETED).done)
-        except BrokenProcessPool as exc:
-            raise CorpusError(
-                "replay: a worker process died (out of memory, or a crash in a parser); "
-                "nothing was recorded: run again with --workers 1 to see which record"
-            ) from exc
-
-
-def _tasks(
-    numbered: Iterable[tuple[int, tuple[int, str, Article | Page | Rejected]]],
-) -> Iterator[tuple[int, _Task]]:
-    """Records in batches of a few (or a few megabytes), so that each costs one round trip."""
-    task: _Task = []
-    size = 0
-    position = 0
-    for position, item in numbered:
-        record = item[2]
-        task.append(item)
-        size += len(record.body) if isinstance(record, Page) else 0
-        if len(task) >= _BATCH_RECORDS or size >= _BATCH_BYTES:
-            yield position, task
-            task, size = [], 0
-    if task:
-        yield position, task
-
-
-def _finished(
-    pending: dict[Future[list[_Prepared]], int], done: Iterable[Future[list[_Prepared]]]
-) -> Iterator[tuple[int, _Prepared]]:
-    for future in done:
-        position = pending.pop(future)
-        for prepared in future.result():
-            yield position, prepared
+def _count(
+    result: ShardResult,
+    outcome: ReplayResult,
+    problems: list[tuple[tuple[int, int], CorpusProblem]],
+) -> None:
+    """A task's counts added to the replay's; its problems logged, the first ones kept."""
+    outcome.records += result.records
+    outcome.unread += result.unread
+    for where, rejected in result.rejected:
+        _count_skipped(outcome, where, rejected)
+    outcome.problem_count += result.problem_count
+    for order, problem in result.problems:
+        log.warning("corpus_record_skipped", where=problem.where, problem=problem.message)
+        if problem.unread_file:
+            outcome.unread_files.append(problem.where)
+        problems.append((order, problem))
+    if len(problems) > 2 * MAX_PROBLEMS_KEPT:  # the first ones in input order, in bounded memory
+        problems[:] = sorted(problems)[:MAX_PROBLEMS_KEPT]
 
 
 # -- spool and replay ---------------------------------------------------------------------
@@ -309,18 +189,19 @@ class _Spool:
         self._db.execute("PRAGMA journal_mode=OFF")
         self._db.execute("PRAGMA synchronous=OFF")
         self._db.execute(
-            "CREATE TABLE spool (undated INTEGER, published REAL, sequence INTEGER, item BLOB)"
+            "CREATE TABLE spool"
+            " (undated INTEGER, published REAL, shard INTEGER, record INTEGER, item BLOB)"
         )
-        self._rows: list[tuple[int, float, int, bytes]] = []
+        self._rows: list[tuple[bool, float, int, int, bytes]] = []
         self.size = 0
 
-    def add(self, item: _Prepared) -> None:
-        published = item.article.published_at if isinstance(item.article, Article) else None
+    def add(self, item: Prepared) -> None:
+        published = item.article.published_at
         self._rows.append(
             (
                 published is None,
                 published.timestamp() if published else 0.0,
-                item.sequence,
+                *item.order,
                 pickle.dumps((item.article, item.reports), protocol=pickle.HIGHEST_PROTOCOL),
             )
         )
@@ -330,7 +211,9 @@ class _Spool:
 
     def ordered(self) -> Iterator[tuple[Article, tuple[Report, ...]]]:
         self._flush()
-        cursor = self._db.execute("SELECT item FROM spool ORDER BY undated, published, sequence")
+        cursor = self._db.execute(
+            "SELECT item FROM spool ORDER BY undated, published, shard, record"
+        )
         for (blob,) in cursor:
             # Our own records, written above by this process: not untrusted input.
             yield pickle.loads(blob)  # noqa: S301
@@ -339,7 +222,7 @@ class _Spool:
         self._db.close()
 
     def _flush(self) -> None:
-        self._db.executemany("INSERT INTO spool VALUES (?, ?, ?, ?)", self._rows)
+        self._db.executemany("INSERT INTO spool VALUES (?, ?, ?, ?, ?)", self._rows)
         self._rows.clear()
 
 
@@ -378,10 +261,10 @@ def _replay_spool(
 
 
 def _count_skipped(outcome: ReplayResult, where: str, rejected: Rejected) -> None:
-    if rejected.stage == "relevance":
-        outcome.unread += 1
-        return
-    log.info("corpus_record_skipped", where=where, stage=rejected.stage, reason=rejected.reason)
+    if rejected.stage == "prepare":
+        log.error("record_failed", where=where, error=rejected.detail)
+    else:
+        log.info("corpus_record_skipped", where=where, stage=rejected.stage, reason=rejected.reason)
     outcome.skipped[f"{rejected.stage}: {rejected.reason}"] += 1
 
 
@@ -406,6 +289,7 @@ def backtest(
     now: datetime,
     detect: Detector = detect_events,
     workers: int = 1,
+    cluster: str | None = None,
     progress: Progress | None = None,
     prefix: str | None = None,
     window: Window | None = None,
@@ -424,6 +308,7 @@ def backtest(
             now=now,
             detect=detect,
             workers=workers,
+            cluster=cluster,
             progress=progress,
             prefix=prefix,
             window=window,

@@ -313,12 +313,15 @@ def test_events_as_geojson(config: Path) -> None:
 
 
 def test_replay_shows_progress_when_asked(config: Path) -> None:
-    """--progress draws the reading and replaying bars on stderr, with pages/s and events."""
+    """--progress draws the reading bar (tasks done, pages/s, relevant pages) and the replaying
+    bar (events) on stderr."""
     code, out, err = _run(config, "replay", "--progress", "--workers", "1", str(SEEDS))
     assert code == 0
     assert "12 events created" in out
+    assert "preparing 1 task in this process" in err
     assert "reading" in err
     assert "pages/s" in err
+    assert "relevant" in err
     assert "replaying" in err
     assert "12 events" in err
     _, _, quiet = _run(config, "replay", "--workers", "1", str(SEEDS))

@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
 
 from monitor.pipeline import lexicon
 from monitor.pipeline.gazetteer import BaseMention, Gazetteer, compile_gazetteer
@@ -53,6 +55,17 @@ class Ruleset:
         """Every tracked-base mention in a folded text, left to right (``Gazetteer.find``):
         romanisation variants only when the ``original`` text is given."""
         return self.gazetteer.find(folded, original)
+
+    def __reduce__(self) -> tuple[Any, tuple[tuple[Base, ...]]]:
+        """Pickled as its bases, compiled again once per process (``_compiled``): a replay's
+        tasks each carry the ruleset to a worker process, and its patterns (RE2 among them)
+        cost far more to send and rebuild than the few bases they come from."""
+        return _compiled, (tuple(self.bases.values()),)
+
+
+@lru_cache(maxsize=4)
+def _compiled(bases: tuple[Base, ...]) -> Ruleset:
+    return compile_rules(bases)
 
 
 def compile_rules(bases: Sequence[Base]) -> Ruleset:
