@@ -42,6 +42,7 @@ from monitor.pipeline.dates import plausible_published
 from monitor.pipeline.score import GoldEvent, gold_events
 from monitor.pipeline.window import Window, crawl_may_hold
 from monitor.records import Article, Rejected
+from monitor.urls import http_url_problem
 
 MANIFEST = "manifest.jsonl"
 TEXT_SUFFIXES = (".txt", ".text")
@@ -289,7 +290,7 @@ def _read_file(
         return
     try:
         published = _published(meta.get("published"), now)
-        url = _text_field(meta, "url") or source.uri
+        url = _record_url(_text_field(meta, "url"), "url") or source.uri
         title = _text_field(meta, "title")
     except ValueError as exc:
         yield CorpusProblem(f"{shown(source.manifest or '')} ({source.name})", str(exc))
@@ -410,6 +411,8 @@ def _warc_page(record: WarcRecord, where: str, now: datetime) -> Record | str | 
     url = record.headers.get("WARC-Target-URI")
     if not url:
         return "a response record without WARC-Target-URI"
+    if problem := http_url_problem(url):
+        return f"its WARC-Target-URI {problem}"
     record.is_http = True  # a response record holds HTTP, whatever its own Content-Type says
     record.parse_http(auto_decode="all")  # the body as sent, less its transfer/content coding
     kind = record.http_content_type or ""
@@ -432,7 +435,9 @@ def _jsonl_records(source: Input, now: datetime) -> Iterator[Record | CorpusProb
             continue
         try:
             published = _published(row.get("published"), now)
-            url = _text_field(row, "url") or f"{source.uri}#{where.rsplit(':', 1)[-1]}"
+            url = _record_url(_text_field(row, "url"), "url") or (
+                f"{source.uri}#{where.rsplit(':', 1)[-1]}"
+            )
             title = _text_field(row, "title")
             text, page = _text_field(row, "text"), _text_field(row, "html")
         except ValueError as exc:
@@ -456,6 +461,15 @@ def _published(value: object, now: datetime) -> datetime | None:
     if stamp is not None and plausible_published(stamp, now) is None:
         raise ValueError(f"published: {value!r} is out of range (1990 to a day from now)")
     return stamp
+
+
+def _record_url(url: str | None, field: str) -> str | None:
+    """A record's own URL, when it gives one; ValueError when it is not one an article can
+    have (http(s), a host, at most 2,048 characters): a ``javascript:`` URL would become an
+    alert's link, and one too long for the store would stop the replay."""
+    if url is not None and (problem := http_url_problem(url)):
+        raise ValueError(f'"{field}" {problem}')
+    return url
 
 
 def _too_large(where: str) -> Rejected:

@@ -551,11 +551,6 @@ def test_implausible_record_dates_are_problems(rules: Ruleset, tmp_path: Path) -
     assert read[2][1].fallback_at is None  # type: ignore[index,union-attr]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="replay (being rewritten) passes a WARC-Target-URI longer than articles.url "
-    "(2048): PostgreSQL refuses it and the whole replay stops, the good record beside it too",
-)
 @pytest.mark.parametrize("store", ["postgres"], indirect=True)  # SQLite keeps long values
 def test_an_over_long_target_uri_skips_its_record_only(
     store: Store, rules: Ruleset, tmp_path: Path
@@ -584,11 +579,21 @@ def test_an_over_long_target_uri_skips_its_record_only(
         assert [e.base_id for e in event_store.list_events(conn)] == ["harir"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="replay (being rewritten) takes any JSON Lines url: a javascript: one is stored "
-    "and sent as the source URL of a json alert",
-)
+@pytest.mark.parametrize("target", ["/relative/path", "javascript:alert(1)", "https://"])
+def test_a_warc_record_whose_target_is_no_web_address_is_named(
+    store: Store, rules: Ruleset, tmp_path: Path, target: str
+) -> None:
+    """A WARC response whose Target-URI is no http(s) address with a host is a problem naming
+    the record, not a page dropped without a word."""
+    page = _page("Rockets fell near Harir air base on Sunday, officials said.")
+    archive = tmp_path / "crawl.warc.gz"
+    write_warc(archive, [(target, page, "2024-01-29T08:00:00Z")])
+    result = replay([archive], store=store, rules=rules, policy=AlertPolicy(), now=NOW)
+    (problem,) = result.problems
+    assert "WARC-Target-URI" in problem.message
+    assert problem.where.startswith(str(archive))
+
+
 def test_a_jsonl_record_whose_url_is_not_http_is_skipped(
     store: Store, rules: Ruleset, tmp_path: Path
 ) -> None:
