@@ -53,8 +53,9 @@ __all__ = ["WINDOW_CHARS", "HasPageKeys", "may_name_a_base", "may_report_an_atta
 # How far apart (in characters of the page's text) a base's name and an attack word may stand
 # and still share a sentence. The extractor cuts sentences at 600 characters; over every report
 # of the labelled corpora (dev.jsonl, dev2.jsonl, the seeds) the largest distance from a base's
-# mention to the attack word it was read with is under 300 (tests/pipeline/test_relevance.py
-# measures it), a list's items included. This leaves room for a list of bases under its lead.
+# mention to the attack word it was read with is 148 (tests/pipeline/test_relevance.py keeps it
+# under a quarter of the window). The rest leaves room for entities and multi-byte characters
+# inside a long sentence, and for a list of bases under its lead ("targeted these bases:").
 WINDOW_CHARS = 1500
 
 
