@@ -1,25 +1,23 @@
 """Benchmark: backtesting at archive scale, against trafilatura alone, in one run.
 
-Measures pages (or articles) per second and the peak memory of the real `monitor replay`
-command (a subprocess, with its worker processes) on archives built here from
-../shared/fixtures/html (150 ordinary web pages that name no attack) and the labelled articles
-of ../shared/corpus (dev.jsonl and the seeds), wrapped in HTML:
+Builds a sparse news WARC the way a crawl of news sites looks: each labelled article of
+../shared/corpus (dev.jsonl, dev2.jsonl and the seeds: 168 of them) carried by 10 outlets (page
+templates and URLs of their own, and a sentence of their own, so that no copy is a duplicate
+before extraction), and for each of those pages 9 ordinary pages (the 150 pages of
+../shared/fixtures/html in turn, each copy with a URL and a line of its own). Then it measures:
 
-- baseline: trafilatura alone (``trafilatura.bare_extraction``, one process, the options the
-  monitor uses, a fresh process) on the fixture pages, and on the pages of each WARC;
-- "all": a WARC of the 150 fixture pages and the 78 labelled articles;
-- "needs extraction": a WARC whose every page can name a tracked base (the labelled articles
-  and the fixture pages the raw-bytes check lets through), so every page is extracted;
-- "sparse": a WARC where nine pages in ten cannot name a base (fixture pages the check skips);
-- "text": JSON Lines of plain text, one labelled article in ten (the others are the fixture
-  pages' text);
-- each at 1x and 10x its size, to show that peak memory does not grow with the archive.
+- trafilatura alone (``bare_extraction``, the options the monitor uses, one process, a fresh
+  one so its caches start as cold as the replay's): its cost per page, on the first tenth of
+  the WARC's pages (a tenth in the same proportions: one labelled page in ten);
+- the whole `monitor replay` process (a subprocess, the real CLI, ``--workers 2``) on that WARC:
+  its wall time against trafilatura's cost for every page of it, the ratio;
+- steady pages/s with 1 and 2 workers: the pages a WARC ``--scale`` times larger adds over the
+  time it adds (start-up, worker processes and cold caches cancel out);
+- peak memory of `monitor replay` and its workers (their resident sets summed, sampled every
+  20 ms from /proc) at 1x and at ``--scale``x;
+- reading alone, one core: fastwarc against warcio, every response record and its payload.
 
-Memory is the peak of the summed resident set of `monitor replay` and its workers, sampled every
-20 ms from /proc. Copies of a page get their own URL and a sentence of their own, so that
-none is skipped as a duplicate before it is extracted.
-
-    .venv/bin/python benchmarks/archive.py [--workers 2] [--scale 10]
+    nice -n 10 .venv/bin/python benchmarks/archive.py [--workers 2] [--scale 10]
 """
 
 from __future__ import annotations
@@ -28,14 +26,16 @@ import argparse
 import html
 import json
 import os
-import re
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+import zlib
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from io import BytesIO
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -44,203 +44,235 @@ sys.path.insert(0, str(ROOT))
 
 import trafilatura
 from warcio.archiveiterator import ArchiveIterator
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
 
-from monitor.pipeline.relevance import may_name_a_base
+from monitor.pipeline.corpus import parse_json_article, parse_text_article
+from monitor.pipeline.relevance import may_report_an_attack
 from monitor.pipeline.rules import compile_rules
+from monitor.records import Article
 from monitor.settings import load_settings
-from tests.archives import write_warc
 
 START = datetime(2024, 1, 1, tzinfo=UTC)
-_TEXT_RUN = re.compile(rb"(?<=>)[^<>]{12,}<")  # a run of text between tags
+NOW = datetime(2026, 1, 1, tzinfo=UTC)  # after every labelled article
+OUTLETS = 10
+ORDINARY_PER_PAGE = 9
 Page = tuple[str, bytes, datetime]  # url, body, crawl date
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--scale", type=int, default=10)
     parser.add_argument("--baseline", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--limit", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--read", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--reader", choices=("fastwarc", "warcio"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.baseline:
-        print(_baseline(args.baseline))
+        print(_trafilatura_seconds(args.baseline, args.limit))
+        return 0
+    if args.read:
+        print(_read_rate(args.read, args.reader))
         return 0
     fixtures = sorted((SHARED / "fixtures" / "html").glob("*.html"))
-    corpora = [SHARED / "corpus" / "dev.jsonl", ROOT / "tests" / "corpus" / "seeds"]
-    if not fixtures or not corpora[0].is_file():
-        print(f"needs {SHARED / 'fixtures' / 'html'} and {corpora[0]}", file=sys.stderr)
+    corpora = [SHARED / "corpus" / "dev.jsonl", SHARED / "corpus" / "dev2.jsonl"]
+    if not fixtures or not all(c.is_file() for c in corpora):
+        print(f"needs {SHARED / 'fixtures' / 'html'} and {corpora}", file=sys.stderr)
         return 2
-    rules = compile_rules(load_settings(ROOT / "config.yaml", {}).bases)
     ordinary = [p.read_bytes() for p in fixtures]
-    articles = list(_labelled(corpora))
-    labelled = [_wrap(*article) for article in articles]
-    named = [page for page in labelled if may_name_a_base(page[1], rules)]
-    readable = [p for p in ordinary if may_name_a_base(p, rules)]
-    unreadable = [p for p in ordinary if not may_name_a_base(p, rules)]
+    articles = list(_labelled(corpora, ROOT / "tests" / "corpus" / "seeds"))
+    rules = compile_rules(load_settings(ROOT / "config.yaml", {}).bases)
+    labelled = [_outlet_page(a, o, 0)[1] for a in articles for o in range(OUTLETS)]
     print(
-        f"{len(ordinary)} fixture pages ({len(unreadable)} cannot name a base), "
-        f"{len(labelled)} labelled articles ({len(named)} name a tracked base); "
-        f"{args.workers} workers, "
-        f"{os.cpu_count()} CPUs"
+        f"{len(articles)} labelled articles x {OUTLETS} outlets, {ORDINARY_PER_PAGE} ordinary "
+        f"pages each; the page check passes {sum(may_report_an_attack(p, rules) for p in labelled)}"
+        f" of the {len(labelled)} labelled pages and "
+        f"{sum(may_report_an_attack(p, rules) for p in ordinary)} of the {len(ordinary)} "
+        f"ordinary ones; {args.workers} workers, {os.cpu_count()} CPUs"
     )
-    needs = [*named, *readable]
-    sparse = [*named, *(unreadable * 10)][: len(named) * 10]
-    texts = [*(text for _, _, text, _ in articles), *[_text(p) for p in unreadable] * 10]
-    rows: list[tuple[str, int, float, str]] = []
-    peaks: dict[str, list[float]] = {}
     with tempfile.TemporaryDirectory(prefix="monitor-archive-") as work:
         tmp = Path(work)
-        fixture_warc = tmp / "fixtures.warc.gz"
-        _write_warc(fixture_warc, _copies(ordinary, 1))
-        rows.append(
-            (
-                "trafilatura alone, the fixture pages",
-                len(ordinary),
-                _trafilatura_rate(fixture_warc),
-                "1.00x",
-            )
-        )
-        counts: dict[tuple[str, int], int] = {}
-        archives: dict[tuple[str, int], Path] = {}
-        runs: list[tuple[str, Path, float | None]] = []  # name, archive unit 1x, baseline
-        for name, unit, copies in (
-            ("all fixture pages and labelled articles", [*labelled, *ordinary], 1),
-            ("needs extraction", needs, 3),
-            ("sparse (9 in 10 cannot name a base)", sparse, 1),
-        ):
-            for scale in (1, args.scale):
-                warc = tmp / f"{name.split()[0]}-{scale}.warc.gz"
-                counts[name, scale] = _write_warc(warc, _copies(unit, copies * scale))
-                archives[name, scale] = warc
-            baseline = _trafilatura_rate(archives[name, 1])
-            rows.append((f"trafilatura alone, {name} pages", counts[name, 1], baseline, "1.00x"))
-            runs.append((name, archives[name, 1], baseline))
-        name = "text (1 in 10 names a base)"
-        for scale in (1, args.scale):
-            archives[name, scale] = tmp / f"text-{scale}.jsonl"
-            counts[name, scale] = _write_jsonl(
-                archives[name, scale], texts[: len(named) * 10], scale
-            )
-        runs.append((name, archives[name, 1], None))
-        for name, _, baseline in runs:
-            seconds = {}
-            for scale in (1, args.scale):
-                seconds[scale], peak = _replay(archives[name, scale], tmp, args.workers)
-                peaks.setdefault(name, []).append(peak)
-                rate = counts[name, scale] / seconds[scale]
-                rows.append(
-                    _row(f"monitor replay, {name}, {scale}x", counts[name, scale], rate, baseline)
-                )
-            # The fixed cost (start-up, worker processes) cancels out: the rate at which an
-            # archive of this kind replays, however large.
-            more = counts[name, args.scale] - counts[name, 1]
-            steady = more / (seconds[args.scale] - seconds[1])
-            rows.append(_row(f"monitor replay, {name}, steady rate", more, steady, baseline))
-    width = max(len(r[0]) for r in rows)
-    print(f"\n{'run':<{width}}  {'records':>7}  {'per second':>10}  {'vs trafilatura':>14}")
-    for label, count, rate, ratio in rows:
-        print(f"{label:<{width}}  {count:>7}  {rate:>10.0f}  {ratio:>14}")
-    print(
-        "(vs trafilatura: against trafilatura alone, one process, on the pages of the 1x "
-        f"archive; steady rate: the records of the {args.scale}x run beyond the 1x run's, over "
-        "the extra time they took)"
-    )
-    print("\npeak memory (monitor replay and its workers, summed):")
-    for name, (small, large) in peaks.items():
-        growth = large / small
-        print(f"  {name}: {small:.0f} MB at 1x, {large:.0f} MB at {args.scale}x ({growth:.2f}x)")
+        warcs = {s: tmp / f"sparse-{s}x.warc.gz" for s in (1, args.scale)}
+        counts = {s: _write_warc(w, _archive(articles, ordinary, s)) for s, w in warcs.items()}
+        tenth = counts[1] // 10
+        per_page_s = float(_self("--baseline", warcs[1], "--limit", tenth))
+        runs = {
+            (workers, s): _replay(warcs[s], tmp, workers)
+            for workers in sorted({1, args.workers})
+            for s in (1, args.scale)
+        }
+        reading = {name: float(_self("--read", warcs[1], "--reader", name)) for name in READERS}
+    _report(args, counts, tenth, per_page_s, runs, reading)
     return 0
 
 
-Labelled = tuple[str, str, str, str | None]  # url, title, text, published
+@dataclass(frozen=True, slots=True)
+class _Run:
+    seconds: float
+    peak_mb: float
 
 
-def _row(
-    label: str, count: int, rate: float, baseline: float | None
-) -> tuple[str, int, float, str]:
-    return label, count, rate, f"{rate / baseline:.2f}x" if baseline else "-"
-
-
-def _labelled(corpora: Sequence[Path]) -> Iterator[Labelled]:
-    """The labelled articles: dev.jsonl's rows and the seed files."""
-    for line in corpora[0].read_text().splitlines():
-        if line.strip():
-            row = json.loads(line)
-            url = row.get("url") or f"https://news.example/{row['id']}"
-            yield url, row.get("title") or "", row["text"], row.get("published")
-    for path in sorted(corpora[1].glob("*.txt")):
-        text = path.read_text()
-        day = text.split()[1] if text.startswith("date ") else None
-        yield f"https://seed.example/{path.stem}", "", text.split("\n", 1)[1] if day else text, day
-
-
-def _wrap(url: str, title: str, text: str, published: str | None) -> Page:
-    paragraphs = "".join(f"<p>{html.escape(p)}</p>" for p in text.split("\n") if p.strip())
-    meta = f'<meta property="article:published_time" content="{published}">' if published else ""
-    page = (
-        f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
-        f"{meta}</head><body><nav><a href='/'>Home</a></nav><article><h1>{html.escape(title)}"
-        f"</h1>{paragraphs}</article><footer>© News</footer></body></html>"
+def _report(
+    args: argparse.Namespace,
+    counts: dict[int, int],
+    tenth: int,
+    per_page_s: float,
+    runs: dict[tuple[int, int], _Run],
+    reading: dict[str, float],
+) -> None:
+    pages, scale = counts[1], args.scale
+    main_run = runs[args.workers, 1]
+    alone_s = per_page_s * pages
+    print(f"\ntrafilatura alone: {per_page_s * 1000:.1f} ms a page ({tenth} pages timed)")
+    print(
+        f"monitor replay --workers {args.workers}, {pages} pages: {main_run.seconds:.1f} s wall "
+        f"({pages / main_run.seconds:.0f} pages/s); trafilatura alone on them: {alone_s:.0f} s; "
+        f"ratio {alone_s / main_run.seconds:.1f}x"
     )
-    day = datetime.fromisoformat(published[:10]).replace(tzinfo=UTC) if published else START
-    return url, page.encode(), day
+    steady = {}
+    for workers in sorted({1, args.workers}):
+        small, large = runs[workers, 1], runs[workers, scale]
+        steady[workers] = (counts[scale] - pages) / (large.seconds - small.seconds)
+        print(
+            f"--workers {workers}: {pages / small.seconds:.0f} pages/s at 1x, "
+            f"{counts[scale] / large.seconds:.0f} at {scale}x, steady {steady[workers]:.0f}; "
+            f"peak memory {small.peak_mb:.0f} MB at 1x, {large.peak_mb:.0f} MB at {scale}x"
+        )
+    if args.workers != 1:
+        print(f"steady {args.workers} workers / 1 worker: {steady[args.workers] / steady[1]:.2f}x")
+    print(
+        "reading alone, one core: "
+        + ", ".join(f"{name} {rate:.0f} pages/s" for name, rate in reading.items())
+    )
 
 
-def _copies(pages: Sequence[Page | bytes], times: int) -> Iterator[Page]:
-    """``times`` copies of the pages, each a new page to the extractors: a URL of its own and
-    a word of its own after every run of text (trafilatura caches what it saw of a line)."""
-    for copy in range(times):
-        tag = f" c{copy}<".encode()
-        for n, page in enumerate(pages):
-            url, body, day = (
-                page if isinstance(page, tuple) else (f"https://web.example/p{n}", page, START)
-            )
-            distinct = _TEXT_RUN.sub(lambda m, tag=tag: m.group()[:-1] + tag, body)
-            yield f"{url}?copy={copy}", distinct, day + timedelta(minutes=copy)
+Labelled = tuple[str, str, str, str | None]  # url, title, text, published (ISO)
+
+
+def _labelled(corpora: Sequence[Path], seeds: Path) -> Iterator[Labelled]:
+    """The labelled articles: the rows of the JSON Lines corpora and the seed files, as the
+    replay reads them."""
+    for corpus in corpora:
+        for line in corpus.read_text().splitlines():
+            if line.strip():
+                row = json.loads(line)
+                url = row.get("url") or f"https://news.example/{row['id']}"
+                yield _fields(parse_json_article(row, url=url, text=row["text"], now=NOW))
+    for path in sorted(seeds.glob("*.txt")):
+        url = f"https://seed.example/{path.stem}"
+        yield _fields(parse_text_article(path.read_text(), url=url, now=NOW))
+
+
+def _fields(article: Article) -> Labelled:
+    published = article.published_at.isoformat() if article.published_at else None
+    return article.url, article.title, article.text, published
+
+
+# Ten outlets: a site name, the wrapper of their story and the line each adds to it.
+_OUTLET_NAMES = (
+    "Daily Ledger",
+    "Frontier Post",
+    "Gulf Wire",
+    "Levant Times",
+    "Morning Courier",
+    "Northern Herald",
+    "Plains Gazette",
+    "River Observer",
+    "Tigris Report",
+    "Valley News",
+)
+
+
+def _outlet_page(article: Labelled, outlet: int, copy: int) -> Page:
+    """A labelled article as one outlet serves it: its own template, URL and closing line."""
+    url, title, text, published = article
+    name = _OUTLET_NAMES[outlet]
+    host = name.lower().replace(" ", "")
+    paragraphs = "".join(f"<p>{html.escape(p)}</p>\n" for p in text.split("\n") if p.strip())
+    meta = f'<meta property="article:published_time" content="{published}">' if published else ""
+    own_line = f"<p>{name} ({outlet}-{copy}) carried this report from its wire partners.</p>"
+    body = (
+        f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>"
+        f"{html.escape(title)} | {name}</title>{meta}<link rel='stylesheet' href='/s{outlet}.css'>"
+        f"<script>window.site = '{host}';</script></head><body class='t{outlet}'>"
+        f"<header><a href='/'>{name}</a><nav>{_nav(outlet)}</nav></header>"
+        f"<main><div class='story-{outlet}'><h1>{html.escape(title)}</h1>"
+        f"<div class='body'>{paragraphs}{own_line}</div></div>"
+        f"<aside>{_nav(outlet + 3)}</aside></main>"
+        f"<footer>&copy; {name} 2024</footer></body></html>"
+    )
+    day = datetime.fromisoformat(published).astimezone(UTC) if published else START
+    path = url.split("://", 1)[-1].split("/", 1)[-1] or "story"
+    return f"https://www.{host}.example/{outlet}/{path}?copy={copy}", body.encode(), day
+
+
+def _nav(seed: int) -> str:
+    sections = ("World", "Politics", "Business", "Sport", "Culture", "Science", "Opinion")
+    return "".join(
+        f"<a href='/{s.lower()}'>{s}</a>" for s in sections[seed % 3 :] + sections[: seed % 3]
+    )
+
+
+def _archive(articles: Sequence[Labelled], ordinary: Sequence[bytes], scale: int) -> Iterator[Page]:
+    """``scale`` copies of the sparse archive: outlet by outlet, each labelled page followed by
+    its ordinary pages (the fixture pages in turn, each copy with a URL and a line of its own)."""
+    n = 0
+    for copy in range(scale):
+        for outlet in range(OUTLETS):
+            for article in articles:
+                url, body, day = _outlet_page(article, outlet, copy)
+                yield url, body, day
+                for _ in range(ORDINARY_PER_PAGE):
+                    page = ordinary[n % len(ordinary)] + f"<p>Page {n} of the archive.</p>".encode()
+                    yield f"https://web{n % 97}.example/page/{n}", page, day
+                    n += 1
 
 
 def _write_warc(path: Path, pages: Iterator[Page]) -> int:
-    return write_warc(path, ((u, b, d.strftime("%Y-%m-%dT%H:%M:%SZ")) for u, b, d in pages))
-
-
-def _text(page: bytes) -> str:
-    document = trafilatura.bare_extraction(page, with_metadata=False, deduplicate=False)
-    return str(getattr(document, "text", "") or "")
-
-
-def _write_jsonl(path: Path, texts: Sequence[str], scale: int) -> int:
+    """A WARC of HTTP responses, each record its own gzip member (as crawls store them),
+    compressed fast: the archive is large and its writing is not what is measured."""
     count = 0
-    with path.open("w") as out:
-        for copy in range(scale):
-            for n, text in enumerate(texts):
-                row = {
-                    "url": f"https://text.example/{copy}/{n}",
-                    "published": (START + timedelta(hours=n)).isoformat(),
-                    "text": f"{text}\nArchive copy {copy} of article {n}.",
-                }
-                out.write(json.dumps(row) + "\n")
-                count += 1
+    with path.open("wb") as out:
+        for url, body, day in pages:
+            record = BytesIO()
+            writer = WARCWriter(record, gzip=False)
+            headers = StatusAndHeaders(
+                "200 OK", [("Content-Type", "text/html; charset=utf-8")], protocol="HTTP/1.1"
+            )
+            stamp = (day + timedelta(minutes=count % 600)).strftime("%Y-%m-%dT%H:%M:%SZ")
+            writer.write_record(
+                writer.create_warc_record(
+                    url,
+                    "response",
+                    payload=BytesIO(body),
+                    http_headers=headers,
+                    warc_headers_dict={"WARC-Date": stamp},
+                )
+            )
+            packer = zlib.compressobj(1, zlib.DEFLATED, zlib.MAX_WBITS | 16)
+            out.write(packer.compress(record.getvalue()) + packer.flush())
+            count += 1
     return count
 
 
-def _trafilatura_rate(warc: Path) -> float:
-    """Pages per second of trafilatura alone (one process, the options the monitor uses) on
-    the HTML pages of a WARC, in a fresh process: its caches start as cold as the replay's."""
-    out = subprocess.run(
-        [sys.executable, __file__, "--baseline", str(warc)],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    return float(out.split()[0])
+def _self(*arguments: object) -> str:
+    """This script's output on a sub-task, in a fresh process."""
+    command = [sys.executable, __file__, *map(str, arguments)]
+    return subprocess.run(command, check=True, capture_output=True, text=True).stdout
 
 
-def _baseline(warc: Path) -> float:
+def _trafilatura_seconds(warc: Path, limit: int | None) -> float:
+    """Seconds a page of trafilatura alone (the options the monitor uses) on the first
+    ``limit`` pages of a WARC, read beforehand."""
     with warc.open("rb") as handle:
-        bodies = [
-            (r.rec_headers.get_header("WARC-Target-URI"), r.content_stream().read())
-            for r in ArchiveIterator(handle)
-            if r.rec_type == "response"
-        ]
+        bodies = []
+        for record in ArchiveIterator(handle):
+            if record.rec_type == "response":
+                url = record.rec_headers.get_header("WARC-Target-URI")
+                bodies.append((url, record.content_stream().read()))
+                if limit is not None and len(bodies) >= limit:
+                    break
     start = time.perf_counter()
     for url, body in bodies:
         trafilatura.bare_extraction(
@@ -251,12 +283,46 @@ def _baseline(warc: Path) -> float:
             include_tables=True,
             deduplicate=False,
         )
-    return len(bodies) / (time.perf_counter() - start)
+    return (time.perf_counter() - start) / len(bodies)
 
 
-def _replay(corpus: Path, tmp: Path, workers: int) -> tuple[float, float]:
-    """The seconds `monitor replay` took, and the peak summed RSS of it and its workers (MB)."""
-    database = tmp / f"{corpus.stem}.db"
+def _read_warcio(warc: Path) -> int:
+    pages = 0
+    with warc.open("rb") as handle:
+        for record in ArchiveIterator(handle):
+            if record.rec_type == "response":
+                record.content_stream().read()
+                pages += 1
+    return pages
+
+
+def _read_fastwarc(warc: Path) -> int:
+    from fastwarc.warc import ArchiveIterator as FastIterator
+    from fastwarc.warc import WarcRecordType
+
+    pages = 0
+    with warc.open("rb") as handle:
+        for record in FastIterator(handle, record_types=WarcRecordType.response):
+            record.reader.read()
+            pages += 1
+    return pages
+
+
+READERS: dict[str, Callable[[Path], int]] = {"fastwarc": _read_fastwarc, "warcio": _read_warcio}
+
+
+def _read_rate(warc: Path, reader: str) -> float:
+    """Pages a second one reader reads (every response record, its HTTP headers parsed and
+    its payload read) from a WARC."""
+    start = time.perf_counter()
+    pages = READERS[reader](warc)
+    return pages / (time.perf_counter() - start)
+
+
+def _replay(corpus: Path, tmp: Path, workers: int) -> _Run:
+    """The wall time of `monitor replay` on a corpus, and the peak summed RSS of it and its
+    workers (MB)."""
+    database = tmp / f"{corpus.stem}-{workers}.db"
     command = [
         sys.executable,
         "-m",
@@ -278,7 +344,8 @@ def _replay(corpus: Path, tmp: Path, workers: int) -> tuple[float, float]:
     seconds = time.perf_counter() - start
     if process.returncode != 0:
         raise SystemExit(f"monitor replay failed: {err.decode()[-2000:]}")
-    return seconds, peak()
+    database.unlink()
+    return _Run(seconds, peak())
 
 
 def _watch_memory(process: subprocess.Popen[bytes]) -> Callable[[], float]:
@@ -300,19 +367,21 @@ def _watch_memory(process: subprocess.Popen[bytes]) -> Callable[[], float]:
 
 
 def _tree_rss_mb(pid: int) -> float:
+    """The resident sets of a process and all its descendants (started by any of their
+    threads), summed, in MB."""
     total = 0
     pending = [pid]
     while pending:
         current = pending.pop()
         try:
             status = Path(f"/proc/{current}/status").read_text()
-            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+            for task in Path(f"/proc/{current}/task").iterdir():
+                pending += [int(c) for c in (task / "children").read_text().split()]
         except OSError:
             continue
         for line in status.splitlines():
             if line.startswith("VmRSS:"):
                 total += int(line.split()[1])
-        pending += [int(c) for c in children]
     return total / 1024
 
 

@@ -233,13 +233,13 @@ def replay(
     reads them; anonymous without any) or https://, and a local or S3 one a glob. A file that
     cannot be fetched after retries is named at the end; the others are replayed. --from and
     --to keep the articles published in those days, and skip the CC-NEWS files whose names date
-    them outside. Pages that cannot name a tracked base are counted and left unread, as in the
-    daemon. Reading and extraction run as Dask tasks (--workers local processes, or the
-    workers of --cluster); a record that kills every worker it runs on is named and skipped.
-    Alerts are recorded, and sent only with --send-alerts: every one due, in order of
-    detection, a failed one retried on the alerts.retry schedule for up to --retry-for; what
-    is still pending then is named with its last error, for `monitor run` to deliver.
-    Replaying the same corpus again adds nothing. A new, empty database is set up first; one
+    them outside. Pages that cannot name a tracked base beside an attack word are counted and
+    left unread, as in the daemon. Reading and extraction run as Dask tasks (--workers local
+    processes, or the workers of --cluster); a record that kills every worker it runs on is
+    named and skipped. Alerts are recorded, and sent only with --send-alerts: every one due,
+    in order of detection, a failed one retried on the alerts.retry schedule for up to
+    --retry-for; what is still pending then is named with its last error, for `monitor run`
+    to deliver. Replaying the same corpus again adds nothing. A new, empty database is set up first; one
     behind the code's schema is refused (run `monitor db upgrade`).
 
     \b
@@ -599,7 +599,11 @@ def _echo_skipped(result: ReplayResult) -> None:
     for reason, count in sorted(result.skipped.items()):
         click.echo(f"skipped {count} records: {reason}", err=True)
     if result.unread:
-        click.echo(f"{result.unread} records unread: they cannot name a tracked base", err=True)
+        click.echo(
+            f"{result.unread} records unread: "
+            "they cannot name a tracked base beside an attack word",
+            err=True,
+        )
     if result.files_outside:
         click.echo(
             f"skipped {result.files_outside} CC-NEWS files unread: their names date their crawl "

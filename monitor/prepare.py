@@ -2,10 +2,10 @@
 
 The inputs are cut into shards: runs of small files, or byte ranges of a large WARC file, so
 that no file is one long task while the other workers wait. ``prepare_shard`` is one task: it
-streams its records, drops those that cannot name a tracked base (the daemon's cheap check),
-extracts the pages and runs the extractor on what is left, and returns only those prepared
-articles (about 1 % of a news crawl) with counts of the rest. It runs in a Dask worker
-(``monitor.engine``) or in this process, the same function either way.
+streams its records, drops those that cannot name a tracked base beside an attack word (the
+daemon's cheap check), extracts the pages and runs the extractor on what is left, and returns
+only those prepared articles (about 1 % of a news crawl) with counts of the rest. It runs in a
+Dask worker (``monitor.engine``) or in this process, the same function either way.
 
 Records are numbered ``(shard, record within the shard)``: that is the order of the inputs,
 however they were cut, so any number of workers spools the same articles in the same order.
@@ -19,7 +19,7 @@ from datetime import datetime
 
 from monitor.corpora import CorpusProblem, Input, Page, Piece, Record, read_records
 from monitor.pipeline.extract import extract_article
-from monitor.pipeline.relevance import may_name_a_base
+from monitor.pipeline.relevance import may_report_an_attack
 from monitor.pipeline.rules import Ruleset
 from monitor.process import Detector
 from monitor.records import Article, Rejected, Report
@@ -168,8 +168,10 @@ def prepare(
     body = record.body if isinstance(record, Page) else record.text
     title = record.title or ""  # the extractor reads the title too
     try:
-        if not may_name_a_base(body, rules) and not (title and may_name_a_base(title, rules)):
-            return Rejected("relevance", "names_no_tracked_base", where), ()
+        if not may_report_an_attack(body, rules) and not (
+            title and may_report_an_attack(title, rules)
+        ):
+            return Rejected("relevance", "no_base_near_an_attack_word", where), ()
         article = record if isinstance(record, Article) else extract_page(record)
         if isinstance(article, Rejected):
             return article, ()

@@ -23,7 +23,7 @@ from monitor.pipeline.dedup import distinct_items
 from monitor.pipeline.detect import detect_events
 from monitor.pipeline.extract import extract_article
 from monitor.pipeline.feeds import parse_feed
-from monitor.pipeline.relevance import may_name_a_base
+from monitor.pipeline.relevance import may_report_an_attack
 from monitor.pipeline.rules import Ruleset
 from monitor.process import AlertPolicy, Processed, process_article
 from monitor.records import Article, ParsedFeed, Rejected
@@ -300,10 +300,11 @@ def _read_page(
             return _Page(problem=str(exc), refused=True)
         log.info("page_unreadable", url=item.link, problem=str(exc)[:300])
         return _Page(problem=str(exc), retry=exc.transient)
-    if not may_name_a_base(page.body, rules):
-        # Not worth extracting: no tracked base can be named in it (the entry's own text is
-        # still read, and it alone is kept if it reports anything).
-        return _Page(problem="the page names no tracked base")
+    if not may_report_an_attack(page.body, rules) and not may_report_an_attack(item.title, rules):
+        # Not worth extracting: no tracked base can be named beside an attack word in it, nor
+        # in the entry's title that the extractor reads with it (the entry's own text is still
+        # read, and it alone is kept if it reports anything).
+        return _Page(problem="the page names no tracked base beside an attack word")
     article = extract_article(
         page.body,
         url=item.link,

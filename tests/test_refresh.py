@@ -202,6 +202,46 @@ def test_unreadable_page_falls_back_to_the_entry_text(
         assert conn.execute(select(ArticleRow.origin)).scalar_one() == "feed_summary"
 
 
+# A page about a base that reports no attack on it: the base is named far from any attack word.
+QUIET_PAGE = (
+    "<html><head><title>Harir air base opens a school</title></head><body><article>"
+    "<p>Harir air base opened a school for the children of the nearby villages on Sunday, "
+    "officials said.</p>"
+    + "<p>The council met again to discuss the budget of the town and its new roads.</p>" * 25
+    + "<p>Elsewhere, a car was hit by a falling tree.</p></article></body></html>"
+).encode()
+
+
+@pytest.mark.parametrize(
+    ("title", "extracted"),
+    [("Story 0", False), ("Drones hit Harir air base", True)],
+    ids=["no-attack-near-the-base", "attack-in-the-entry-title"],
+)
+def test_a_page_is_extracted_only_where_a_base_may_be_named_as_attacked(
+    store: Store, rules: Ruleset, feed: feed_store.FeedState, title: str, extracted: bool
+) -> None:
+    """A page naming a base only far from any attack word is not extracted (the entry's own
+    text stands in); it is when the entry's title, which the extractor reads with the page,
+    reports the attack."""
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/rss":
+            feed_body = _rss("http://feeds.example/s").replace(b"Story 0", title.encode())
+            return httpx.Response(200, content=feed_body)
+        return httpx.Response(200, content=QUIET_PAGE)
+
+    result = _read_queued(store, rules, feed, handler)
+    with store.begin() as conn:
+        events = [e.base_id for e in event_store.list_events(conn)]
+    if extracted:
+        assert isinstance(result, Processed)
+        assert events == ["harir"]
+    else:
+        assert isinstance(result, Rejected)
+        assert "no tracked base beside an attack word" in result.detail
+        assert events == []
+
+
 def test_passing_page_failure_is_retried_before_falling_back(
     store: Store, rules: Ruleset, feed: feed_store.FeedState
 ) -> None:

@@ -23,10 +23,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import re2
-
 from monitor.errors import ConfigError
 from monitor.pipeline import lexicon
+from monitor.pipeline.pagekeys import GAP as _GAP
+from monitor.pipeline.pagekeys import compile_keys
 from monitor.pipeline.sentences import ascii_fold, fold
 from monitor.pipeline.spellings import (
     ARTICLE,
@@ -337,15 +337,7 @@ def _page_keys(
     keys = [_listed_key(words, before, after) for words, before, after in _listed_keys(bases)]
     for sequence, alias in zip(sequences, table, strict=True):
         keys.append(_variant_key(sequence, alias))
-    options = re2.Options()
-    options.encoding = re2.Options.Encoding.LATIN1  # bytes, not UTF-8 text
-    options.log_errors = False
-    options.max_mem = 64 << 20
-    return re2.compile(b"|".join(sorted(set(keys))) or rb"[^\x00-\xff]", options)
-
-
-# Between the words of an alias on a raw page: spaces and punctuation, entities, tags.
-_GAP = rb"(?:[^a-z0-9&<]|&#?[a-z0-9]+;?|<[^>]*>)*"
+    return compile_keys(keys)
 
 
 def _listed_keys(bases: Sequence[Base]) -> set[tuple[tuple[str, ...], str, str]]:

@@ -16,6 +16,7 @@ from typing import Any
 
 from monitor.pipeline import lexicon
 from monitor.pipeline.gazetteer import BaseMention, Gazetteer, compile_gazetteer
+from monitor.pipeline.pagekeys import compile_attack_keys
 from monitor.records import Base
 
 __all__ = ["BaseMention", "Ruleset", "compile_rules"]
@@ -35,6 +36,7 @@ class Ruleset:
     groups: tuple[tuple[str, re.Pattern[str]], ...]
     any_group: re.Pattern[str]  # every group's spellings: a cheap test before ``groups``
     triggers: re.Pattern[str]
+    attack_keys: Any  # the triggers' words as page keys (RE2 over raw bytes, see relevance)
     claims: re.Pattern[str]
     report_sources: re.Pattern[str]
     confirmers: re.Pattern[str]
@@ -80,6 +82,7 @@ def compile_rules(bases: Sequence[Base]) -> Ruleset:
         groups=tuple((k, word_pattern(v)) for k, v in lexicon.GROUPS.items()),
         any_group=word_pattern(p for spellings in lexicon.GROUPS.values() for p in spellings),
         triggers=word_pattern(lexicon.ATTACK_TRIGGERS),
+        attack_keys=compile_attack_keys(lexicon.ATTACK_TRIGGERS),
         claims=word_pattern(lexicon.CLAIM_VERBS),
         report_sources=word_pattern(lexicon.REPORT_SOURCES),
         confirmers=word_pattern(lexicon.CONFIRMERS),

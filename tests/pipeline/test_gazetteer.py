@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from monitor.pipeline.gazetteer import BaseMention, Gazetteer, compile_gazetteer
-from monitor.pipeline.relevance import may_name_a_base
+from monitor.pipeline.relevance import may_report_an_attack
 from monitor.pipeline.rules import Ruleset
 from monitor.pipeline.sentences import fold, split_sentences
 from monitor.pipeline.spellings import JUNCTION_RULES, SPELLING_RULES
@@ -176,9 +176,11 @@ def test_variants_need_the_original_text(rules: Ruleset) -> None:
 
 @pytest.mark.parametrize(("text", "base_id"), VARIANTS)
 def test_page_with_a_variant_passes_the_raw_check(rules: Ruleset, text: str, base_id: str) -> None:
-    """The raw-bytes check is never stricter than the gazetteer, variants included."""
-    assert may_name_a_base(f"<p>{text}</p>".encode(), rules), base_id
-    assert may_name_a_base(f"<p>{text}</p>".encode("cp1252"), rules.gazetteer), base_id
+    """The raw-bytes check is never stricter than the gazetteer, variants included (beside an
+    attack word, as the check wants)."""
+    page = f"<p>{text} It was attacked.</p>"
+    assert may_report_an_attack(page.encode(), rules), base_id
+    assert may_report_an_attack(page.encode("cp1252"), rules), base_id
 
 
 def test_hand_built_base_has_variants() -> None:
@@ -227,22 +229,23 @@ def test_weak_alias_in_a_list_of_bases(
 
 
 @pytest.mark.skipif(not (CORPUS / "dev.jsonl").is_file(), reason=f"corpus not found at {CORPUS}")
-def test_raw_check_passes_every_labelled_text_the_gazetteer_reads(rules: Ruleset) -> None:
-    """Every labelled text in which the gazetteer, variants included, finds a base passes the
-    raw-bytes check, as HTML and as text."""
+def test_raw_check_passes_every_labelled_sentence_the_extractor_reads(rules: Ruleset) -> None:
+    """Every labelled sentence in which the gazetteer, variants included, finds a base and the
+    extractor an attack word passes the raw-bytes check, as HTML and as text."""
     checked = 0
     for name in ("dev.jsonl", "dev2.jsonl"):
         path = CORPUS / name
         if not path.is_file():
             continue
         for line in path.read_text().splitlines():
-            text = json.loads(line)["text"]
-            if not any(rules.find_bases(s.folded, s.text) for s in split_sentences(text)):
-                continue
-            checked += 1
-            assert may_name_a_base(text, rules)
-            assert may_name_a_base(f"<p>{text}</p>".encode("ascii", "xmlcharrefreplace"), rules)
-    assert checked > 30
+            for s in split_sentences(json.loads(line)["text"]):
+                if not (rules.triggers.search(s.folded) and rules.find_bases(s.folded, s.text)):
+                    continue
+                checked += 1
+                assert may_report_an_attack(s.text, rules), s.text
+                page = f"<p>{s.text}</p>".encode("ascii", "xmlcharrefreplace")
+                assert may_report_an_attack(page, rules), s.text
+    assert checked > 100
 
 
 # Each spelling rule of the gazetteer: an alias, a spelling it must match, one it must not.
