@@ -239,8 +239,8 @@ def replay(
     named and skipped. Alerts are recorded, and sent only with --send-alerts: every one due,
     in order of detection, a failed one retried on the alerts.retry schedule for up to
     --retry-for; what is still pending then is named with its last error, for `monitor run`
-    to deliver. Replaying the same corpus again adds nothing. A new, empty database is set up first; one
-    behind the code's schema is refused (run `monitor db upgrade`).
+    to deliver. Replaying the same corpus again adds nothing. A new, empty database is set up
+    first; one behind the code's schema is refused (run `monitor db upgrade`).
 
     \b
     Example:
