@@ -18,6 +18,7 @@ import pytest
 from distributed import Client, LocalCluster
 
 from monitor.corpora import CorpusProblem, list_inputs, read_records
+from monitor.engine import open_engine
 from monitor.pipeline.detect import detect_events
 from monitor.pipeline.rules import Ruleset
 from monitor.prepare import split_shards
@@ -230,6 +231,20 @@ def test_an_embedded_cluster_finds_what_one_process_finds(rules: Ruleset, tmp_pa
     which records what one process does."""
     alone = _outcome(tmp_path, rules, [SEEDS], workers=1)
     assert _outcome(tmp_path, rules, [SEEDS], workers=2, shard_bytes=4_000) == alone
+
+
+def _profiling() -> bool:
+    return bool(dask.config.get("distributed.worker.profile.enabled"))
+
+
+def test_the_embedded_cluster_keeps_no_profile_of_its_workers() -> None:
+    """The embedded LocalCluster's workers run without Dask's statistical profiler, which
+    keeps a call tree of every code path it samples: with it, a worker's memory grew with the
+    pages it had extracted (trafilatura's paths are many) instead of staying flat."""
+    inputs = list_inputs([SEEDS]).inputs
+    with open_engine(inputs, workers=2, shard_bytes=4_000) as engine:
+        assert engine.client is not None
+        assert set(engine.client.run(_profiling).values()) == {False}
 
 
 def test_replay_on_a_cluster_shows_its_tasks_and_dashboard(cluster: str, tmp_path: Path) -> None:
