@@ -24,7 +24,8 @@ import click
 from monitor import __version__
 from monitor.errors import MonitorError
 from monitor.logs import configure_logging
-from monitor.pipeline.alerts import event_object, events_csv
+from monitor.pipeline.alerts import event_object
+from monitor.pipeline.exports import events_csv
 from monitor.pipeline.rules import compile_rules
 from monitor.process import AlertPolicy
 from monitor.records import Article, Event
@@ -714,7 +715,7 @@ def events(
     elif fmt == "csv":
         click.echo(events_csv(found), nl=False)
     elif fmt == "geojson":
-        from monitor.pipeline.alerts import events_geojson
+        from monitor.pipeline.exports import events_geojson
 
         click.echo(json.dumps(events_geojson(found), ensure_ascii=False))
     else:

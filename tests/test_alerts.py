@@ -15,13 +15,8 @@ import pytest
 from standardwebhooks import Webhook, WebhookVerificationError
 
 from monitor.http import sign
-from monitor.pipeline.alerts import (
-    CSV_COLUMNS,
-    alert_body,
-    event_object,
-    events_csv,
-    render_alert,
-)
+from monitor.pipeline.alerts import alert_body, event_object, render_alert
+from monitor.pipeline.exports import CSV_COLUMNS, events_csv
 from monitor.records import Attribution, Event, Outcome, Source
 from tests.conftest import ROOT
 
